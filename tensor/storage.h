@@ -1,0 +1,50 @@
+// Storage: a reference-counted block of device memory that tensors view, and the CPU
+// allocator behind it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "tensor/device.h"
+
+namespace ember {
+
+class Storage {
+ public:
+  using Deleter = std::function<void(void*)>;
+
+  // Owned memory from the device's allocator.
+  Storage(size_t nbytes, Device device);
+  // Memory the caller owns; `deleter` (may be empty) runs when the last tensor lets go.
+  Storage(void* data, size_t nbytes, Device device, Deleter deleter);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+  // Bumped by every in-place write; autograd checks saved tensors against it.
+  uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  Device device_;
+  Deleter deleter_;
+  uint64_t version_ = 0;
+};
+
+// CPU allocator statistics (bytes currently held by storages, the peak, allocation count).
+struct MemoryStats {
+  int64_t allocated = 0;
+  int64_t peak = 0;
+  int64_t allocations = 0;
+};
+MemoryStats cpu_memory_stats();
+void reset_cpu_peak();
+
+}  // namespace ember

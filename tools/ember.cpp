@@ -1,0 +1,2 @@
+// The `ember` command-line program.
+int main() { return 0; }
