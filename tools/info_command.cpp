@@ -1,0 +1,121 @@
+// `ember info`: what this build of ember is and what it found on this machine: version, build
+// type, compiler, OpenMP threads, CPU features and the GEMM path chosen, devices, the CPU
+// allocator's statistics and the op counts. `--json` prints the same as one object.
+#include <omp.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/error.h"
+#include "tensor/storage.h"
+#include "tools/commands.h"
+
+namespace ember::tools {
+
+namespace {
+
+constexpr const char* kCudaStatus = "not built (CUDA backend arrives with the CUDA issue)";
+
+std::string compiler_name() {
+#if defined(__clang__)
+  return "clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "GCC " __VERSION__;
+#else
+  return "unknown compiler";
+#endif
+}
+
+std::string human_bytes(int64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+struct Info {
+  std::string version = EMBER_VERSION;
+  std::string build_type = EMBER_BUILD_TYPE;
+  std::string compiler = compiler_name();
+  int omp_threads = omp_get_max_threads();
+  std::string cpu_features;
+  std::string gemm_isa;
+  const char* isa_override = std::getenv("EMBER_CPU_ISA");  // shown, applied by best_isa()
+  MemoryStats memory = cpu_memory_stats();
+  OpTotals ops = op_totals(op_statuses());
+};
+
+Info gather() {
+  Info info;
+  info.cpu_features = std::string(cpu::cpu_feature_string());
+  info.gemm_isa = std::string(cpu::isa_name(cpu::best_isa()));
+  return info;
+}
+
+void print_text(const Info& i) {
+  std::printf("ember %s (%s build)\n", i.version.c_str(), i.build_type.c_str());
+  std::printf("  compiler      %s\n", i.compiler.c_str());
+  std::printf("  openmp        %d threads (OMP_NUM_THREADS sets it)\n", i.omp_threads);
+  std::printf("  cpu features  %s\n", i.cpu_features.c_str());
+  std::string why = i.isa_override ? str("EMBER_CPU_ISA=", i.isa_override)
+                                   : std::string("the best this cpu supports");
+  std::printf("  gemm isa      %s (%s)\n", i.gemm_isa.c_str(), why.c_str());
+  std::printf("  devices       cpu\n");
+  std::printf("                cuda: %s\n", kCudaStatus);
+  std::printf("  cpu memory    %s allocated, peak %s, %lld allocations (this process)\n",
+              human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.peak).c_str(),
+              static_cast<long long>(i.memory.allocations));
+  std::printf(
+      "  ops           %d in kernels/ops.def: %d cpu kernels, %d composite, %d cuda, %d tested\n",
+      i.ops.ops, i.ops.cpu_kernels, i.ops.composite, i.ops.cuda, i.ops.tested);
+}
+
+void print_json(const Info& i) {
+  nlohmann::ordered_json j;
+  j["version"] = i.version;
+  j["build_type"] = i.build_type;
+  j["compiler"] = i.compiler;
+  j["openmp_max_threads"] = i.omp_threads;
+  j["cpu_features"] = i.cpu_features;
+  j["gemm_isa"] = i.gemm_isa;
+  j["cpu_isa_override"] = i.isa_override ? nlohmann::ordered_json(i.isa_override) : nullptr;
+  j["devices"] = nlohmann::ordered_json::array(
+      {{{"type", "cpu"}, {"available", true}},
+       {{"type", "cuda"}, {"available", false}, {"status", kCudaStatus}}});
+  j["cpu_memory"] = {{"allocated_bytes", i.memory.allocated},
+                     {"peak_bytes", i.memory.peak},
+                     {"allocations", i.memory.allocations}};
+  j["ops"] = {{"total", i.ops.ops},           {"cpu_kernels", i.ops.cpu_kernels},
+              {"composite", i.ops.composite}, {"cuda", i.ops.cuda},
+              {"grad", i.ops.grad},           {"tested", i.ops.tested}};
+  std::cout << j.dump(2) << "\n";
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "info", "Show the version, build, compiler, threads, CPU features, devices and op counts");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print the same information as one JSON object");
+  cmd->callback([json] {
+    Info info = gather();
+    if (*json) {
+      print_json(info);
+    } else {
+      print_text(info);
+    }
+  });
+}
+
+}  // namespace ember::tools
