@@ -18,8 +18,8 @@ inline constexpr int kNumOps = 0
 #undef EMBER_OP
     ;
 // Tables that must list every op (update them, then this number): the op-case test table
-// (tests/op_cases.cpp) and the derivative table once autograd lands.
-static_assert(kNumOps == 111, "ops.def changed: update the op-case table in tests/op_cases.cpp");
+// (tests/cases/) and the derivative table once autograd lands.
+static_assert(kNumOps == 111, "ops.def changed: add a row to the op-case table (tests/cases/)");
 
 struct OpInfo {
   const char* name;
