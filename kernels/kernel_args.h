@@ -100,6 +100,7 @@ struct IndexArgs {
   const int64_t* index = nullptr;
   int64_t index_strides[kMaxDims] = {};  // 1-d ops: only index_strides[0] is used
   DType dtype = DType::f32;
+  double alpha = 1.0;  // scatter_add, index_add: src is scaled by alpha
 };
 using IndexKernel = void (*)(const IndexArgs&);
 
