@@ -79,17 +79,39 @@ Tensors sort_reference(const Tensor& x, int64_t dim, bool descending, int64_t k 
   return {ref::tensor(outs[0]), ref::tensor(outs[1], DType::i64)};
 }
 
-// Reference output dtype of a scan: i64 for integer and bool inputs.
-DType scan_dtype(const Tensor& x) { return is_floating(x.dtype()) ? DType::f64 : DType::i64; }
-
+// Integer and bool scans accumulate in i64 and wrap modulo 2^64 like the kernel (u8 products
+// leave the i64 range in a few steps), so they are computed in uint64 and returned through
+// an int64 vector, never through doubles.
 Tensors scan_reference(const Tensor& x, int64_t dim, bool product) {
-  auto outs = map_lines(ref::of(x), dim, 1, [&](const Line& v) {
-    Line out(v.size());
-    double acc = product ? 1.0 : 0.0;
-    for (size_t i = 0; i < v.size(); ++i) out[i] = acc = product ? acc * v[i] : acc + v[i];
-    return std::vector<Line>{out};
-  });
-  return {ref::tensor(outs[0], scan_dtype(x))};
+  if (is_floating(x.dtype())) {
+    auto outs = map_lines(ref::of(x), dim, 1, [&](const Line& v) {
+      Line out(v.size());
+      double acc = product ? 1.0 : 0.0;
+      for (size_t i = 0; i < v.size(); ++i) out[i] = acc = product ? acc * v[i] : acc + v[i];
+      return std::vector<Line>{out};
+    });
+    return {ref::tensor(outs[0])};
+  }
+  const std::vector<int64_t> v = x.to_vector<int64_t>();
+  const int nd = x.dim();
+  const int d = nd == 0 ? 0 : static_cast<int>(dim < 0 ? dim + nd : dim);
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < d; ++i) outer *= x.size(i);
+  for (int i = d + 1; i < nd; ++i) inner *= x.size(i);
+  const int64_t len = nd == 0 ? 1 : x.size(d);
+  std::vector<int64_t> out(v.size());
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      uint64_t acc = product ? 1 : 0;
+      for (int64_t l = 0; l < len; ++l) {
+        const size_t at = static_cast<size_t>((o * len + l) * inner + i);
+        const auto e = static_cast<uint64_t>(v[at]);
+        acc = product ? acc * e : acc + e;
+        out[at] = static_cast<int64_t>(acc);
+      }
+    }
+  }
+  return {from_vector(out, x.shape())};
 }
 
 Tensors softmax_reference(const Tensor& x, int64_t dim, bool log) {
