@@ -2,13 +2,15 @@
 // cumsum and cumprod.
 //
 // Design. Each of the outer*inner lines is an independent sequential scan. With inner == 1 a
-// line is a contiguous row and rows run in parallel. With inner > 1 the lines of one outer
-// index are interleaved, so the kernel walks them together: for each step along len it updates
-// a block of up to kBlock adjacent accumulators from one contiguous slice of the input, a plain
-// loop the compiler vectorises; (outer, block) pairs run in parallel. Numerics: integer and
-// bool inputs accumulate in 64-bit unsigned arithmetic (wrapping like two's complement, never
-// undefined) and are written as i64; f16/bf16 accumulate in f32 and f32 in f64 (as PyTorch's
-// CPU scans do), each output rounded once to the output dtype.
+// line is a contiguous row; rows run in parallel, and each thread scans kRows rows in
+// lockstep so the latency of one row's chain of adds hides behind the others. With
+// inner > 1 the lines of one outer index are interleaved, so the kernel walks them together:
+// for each step along len it updates a block of up to kBlock adjacent accumulators from one
+// contiguous slice of the input, a plain loop the compiler vectorises; (outer, block) pairs
+// run in parallel. Numerics: integer and bool inputs accumulate in 64-bit unsigned arithmetic
+// (wrapping like two's complement, never undefined) and are written as i64; f16/bf16
+// accumulate in f32 and f32 in f64 (as PyTorch's CPU scans do), each output rounded once to
+// the output dtype.
 #include "kernels/cpu/loops.h"
 #include "kernels/registry.h"
 
@@ -29,6 +31,7 @@ struct ScanTypes<T> {
 };
 
 constexpr int64_t kBlock = 256;
+constexpr int64_t kRows = 8;
 
 template <typename T, typename Op>
 void scan_typed(const DimArgs& a, Op op, typename ScanTypes<T>::Acc init) {
@@ -40,7 +43,21 @@ void scan_typed(const DimArgs& a, Op op, typename ScanTypes<T>::Acc init) {
   const int64_t work = a.outer * len * inner;
   if (inner == 1) {
     parallel_for(a.outer, work, [&](int64_t rb, int64_t re) {
-      for (int64_t r = rb; r < re; ++r) {
+      int64_t r = rb;
+      // kRows rows at a time: independent dependency chains keep the adder busy.
+      for (; r + kRows <= re; r += kRows) {
+        const T* x = in + r * len;
+        Out* y = out + r * len;
+        Acc acc[kRows];
+        for (int64_t k = 0; k < kRows; ++k) acc[k] = init;
+        for (int64_t l = 0; l < len; ++l) {
+          for (int64_t k = 0; k < kRows; ++k) {
+            acc[k] = op(acc[k], static_cast<Acc>(x[k * len + l]));
+            y[k * len + l] = static_cast<Out>(acc[k]);
+          }
+        }
+      }
+      for (; r < re; ++r) {
         const T* x = in + r * len;
         Out* y = out + r * len;
         Acc acc = init;

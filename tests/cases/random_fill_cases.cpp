@@ -299,7 +299,9 @@ EMBER_OP_CASES(fill_cases) {
     rows.push_back(no_input_row(
         "linspace", "-2 to 5 in 1001 steps", d,
         [](DType dt) { return linspace(-2.0, 5.0, 1001, dt); },
-        [](DType) { return range_array(1001, [](int64_t i) { return -2.0 + 7.0 * i / 1000.0; }); }));
+        [](DType) {
+          return range_array(1001, [](int64_t i) { return -2.0 + 7.0 * i / 1000.0; });
+        }));
     rows.push_back(no_input_row(
         "linspace", "3 down to -4 in 2 steps", d,
         [](DType dt) { return linspace(3.0, -4.0, 2, dt); },
