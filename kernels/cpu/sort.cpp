@@ -67,22 +67,25 @@ struct SortKey<int64_t> {
 };
 
 // Below this length std::sort beats the four counting passes of the radix sort.
-constexpr int64_t kRadixMinLen = 512;
+constexpr int64_t kRadixMinLen = 128;
 
-// Sorts packed (key << 32 | index) words by their key, stably: LSD radix on the four key bytes.
-// `tmp` has room for n words. Passes whose byte is the same in every word are skipped.
+// Sorts packed (key << 32 | index) words by their key, stably: LSD radix on the four key bytes,
+// moving the words back and forth between a and tmp (room for n words). Passes whose byte is
+// the same in every word are skipped.
 void radix_sort_packed(uint64_t* a, uint64_t* tmp, int64_t n) {
+  uint64_t *src = a, *dst = tmp;
   for (int pass = 0; pass < 4; ++pass) {
     const int shift = 32 + 8 * pass;
     int64_t count[257] = {};
-    for (int64_t i = 0; i < n; ++i) ++count[((a[i] >> shift) & 0xff) + 1];
+    for (int64_t i = 0; i < n; ++i) ++count[((src[i] >> shift) & 0xff) + 1];
     bool trivial = false;
     for (int b = 1; b <= 256; ++b) trivial = trivial || count[b] == n;
     if (trivial) continue;
     for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
-    for (int64_t i = 0; i < n; ++i) tmp[count[(a[i] >> shift) & 0xff]++] = a[i];
-    std::copy(tmp, tmp + n, a);
+    for (int64_t i = 0; i < n; ++i) dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+    std::swap(src, dst);
   }
+  if (src != a) std::copy(src, src + n, a);
 }
 
 // --- one row ------------------------------------------------------------------------------
