@@ -34,9 +34,8 @@ Tensor scan(OpId op, const Tensor& x, int64_t dim) {
 }
 
 Tensor softmax_like(OpId op, const Tensor& x, int64_t dim) {
-  EMBER_CHECK(is_floating(x.dtype()), DTypeError, op_name(op),
-              ": expected a floating tensor, got ", dtype_name(x.dtype()),
-              "; convert it first, e.g. x.to(DType::f32)");
+  EMBER_CHECK(is_floating(x.dtype()), DTypeError, op_name(op), ": expected a floating tensor, got ",
+              dtype_name(x.dtype()), "; convert it first, e.g. x.to(DType::f32)");
   return run_along_dim(op, x, dim, x.dtype());
 }
 
@@ -51,9 +50,7 @@ Tensor cumsum(const Tensor& x, int64_t dim) { return scan(OpId::cumsum, x, dim);
 Tensor cumprod(const Tensor& x, int64_t dim) { return scan(OpId::cumprod, x, dim); }
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_like(OpId::softmax, x, dim); }
-Tensor log_softmax(const Tensor& x, int64_t dim) {
-  return softmax_like(OpId::log_softmax, x, dim);
-}
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_like(OpId::log_softmax, x, dim); }
 
 // Element i is kept when the i-th f32 uniform draw of `gen` (tensor/random.h) is >= p. The
 // mask is drawn on the CPU and moved: Philox gives every device the same numbers.

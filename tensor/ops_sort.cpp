@@ -68,8 +68,7 @@ UniqueResult unique(const Tensor& x) {
   args.dtype = x.dtype();
   const int64_t m = kernel<UniqueKernel>(OpId::unique, x.device().type)(args);
   // Copies, so the results do not pin buffers sized for n values.
-  return {values.narrow(0, 0, m).clone(), inverse.view(x.shape()),
-          counts.narrow(0, 0, m).clone()};
+  return {values.narrow(0, 0, m).clone(), inverse.view(x.shape()), counts.narrow(0, 0, m).clone()};
 }
 
 }  // namespace ember

@@ -66,9 +66,8 @@ TEST(Sort, LongRowsWithTiesAreStable) {
       std::vector<int64_t> idx = ints(sort(x, -1, desc).indices);
       std::vector<int64_t> want(v.size());
       std::iota(want.begin(), want.end(), 0);
-      std::stable_sort(want.begin(), want.end(), [&](int64_t a, int64_t b) {
-        return desc ? v[a] > v[b] : v[a] < v[b];
-      });
+      std::stable_sort(want.begin(), want.end(),
+                       [&](int64_t a, int64_t b) { return desc ? v[a] > v[b] : v[a] < v[b]; });
       EXPECT_EQ(idx, want) << dtype_name(dt) << (desc ? " descending" : "");
     }
   }
@@ -316,9 +315,10 @@ TEST(SortScanSoftmax, ResultsDoNotDependOnTheThreadCount) {
   omp_set_num_threads(saved);
   for (size_t k = 0; k < one.size(); ++k) {
     ASSERT_EQ(one[k].size(), two[k].size());
-    EXPECT_TRUE(std::equal(one[k].begin(), one[k].end(), two[k].begin(), [](double a, double b) {
-      return a == b || (std::isnan(a) && std::isnan(b));
-    })) << "output " << k;
+    EXPECT_TRUE(
+        std::equal(one[k].begin(), one[k].end(), two[k].begin(),
+                   [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }))
+        << "output " << k;
   }
 }
 

@@ -24,8 +24,7 @@ struct ScanTypes {
   using Out = T;
 };
 template <typename T>
-  requires(!is_float_v<T>)
-struct ScanTypes<T> {
+requires(!is_float_v<T>) struct ScanTypes<T> {
   using Acc = uint64_t;
   using Out = int64_t;
 };
@@ -96,9 +95,11 @@ void scan_kernel(const DimArgs& a) {
       [&]<typename T>() {
         using Acc = typename ScanTypes<T>::Acc;
         if constexpr (kProduct) {
-          scan_typed<T>(a, [](Acc s, Acc v) { return s * v; }, Acc{1});
+          scan_typed<T>(
+              a, [](Acc s, Acc v) { return s * v; }, Acc{1});
         } else {
-          scan_typed<T>(a, [](Acc s, Acc v) { return s + v; }, Acc{0});
+          scan_typed<T>(
+              a, [](Acc s, Acc v) { return s + v; }, Acc{0});
         }
       },
       [](DType) {});

@@ -107,8 +107,8 @@ void order_row(const T* in, int64_t len, int64_t k, bool descending, Scratch& s,
       s.packed.resize(static_cast<size_t>(len));
       uint64_t* p = s.packed.data();
       for (int64_t i = 0; i < len; ++i)
-        p[i] = (static_cast<uint64_t>(SortKey<T>::of(in[i]) ^ flip) << 32) |
-               static_cast<uint64_t>(i);
+        p[i] =
+            (static_cast<uint64_t>(SortKey<T>::of(in[i]) ^ flip) << 32) | static_cast<uint64_t>(i);
       if (k < len) {
         std::nth_element(p, p + k, p + len);
         std::sort(p, p + k);

@@ -64,9 +64,11 @@ using RefDraw = std::function<double(DType, uint64_t, int64_t)>;
 
 // Two consecutive draws from Generator(kSeed) at offset kOffset: the second must start where
 // the first one's reserved counters end.
-OpCase random_row(const std::string& op, const std::string& label, Shape shape, DType d,
-                  Draw draw, RefDraw ref_draw) {
-  OpCase c{op, label + " " + dtype_name(d), {},
+OpCase random_row(const std::string& op, const std::string& label, Shape shape, DType d, Draw draw,
+                  RefDraw ref_draw) {
+  OpCase c{op,
+           label + " " + dtype_name(d),
+           {},
            [=](const Tensors&) {
              Generator g(kSeed);
              g.set_offset(kOffset);
@@ -93,7 +95,9 @@ OpCase random_row(const std::string& op, const std::string& label, Shape shape, 
 // A row without tensor inputs for dtype d: run(d) against the values ref(d).
 OpCase no_input_row(const std::string& op, const std::string& label, DType d,
                     std::function<Tensor(DType)> run, std::function<ref::Array(DType)> ref) {
-  return OpCase{op, label + " " + dtype_name(d), {},
+  return OpCase{op,
+                label + " " + dtype_name(d),
+                {},
                 [=](const Tensors&) { return Tensors{run(d)}; },
                 [=](const Tensors&) { return Tensors{ref::tensor(ref(d), ref_dtype(d))}; },
                 {d}};
@@ -120,7 +124,9 @@ ref::Array constant_array(const Shape& shape, double v) {
 // Dropout with a fixed generator; the reference rebuilds the keep-mask from the f32 uniform
 // draws (kept when u >= p) and scales kept elements by 1/(1-p).
 OpCase dropout_row(const std::string& label, Shape shape, double p, bool training) {
-  return OpCase{"dropout", label, {{shape, Fill::normal}},
+  return OpCase{"dropout",
+                label,
+                {{shape, Fill::normal}},
                 [=](const Tensors& in) {
                   Generator g(kSeed);
                   return Tensors{dropout(in[0], p, training, &g)};
@@ -194,12 +200,16 @@ EMBER_OP_CASES(random_cases) {
 EMBER_OP_CASES(fill_cases) {
   const std::vector<DType> ints = {DType::i8, DType::u8, DType::i32, DType::i64};
   std::vector<OpCase> rows = {
-      OpCase{"fill", "full_like", {{{7, 13}}},
+      OpCase{"fill",
+             "full_like",
+             {{{7, 13}}},
              [](const Tensors& in) { return Tensors{full_like(in[0], 2.5)}; },
              [](const Tensors& in) {
                return Tensors{ref::tensor(constant_array(in[0].shape(), 2.5))};
              }},
-      OpCase{"fill", "every other column of a copy (strided output)", {{{5, 1031}}},
+      OpCase{"fill",
+             "every other column of a copy (strided output)",
+             {{{5, 1031}}},
              [](const Tensors& in) {
                Tensor y = in[0].clone();
                y.slice(-1, 0, {}, 2).fill_(-1.25);
@@ -211,7 +221,9 @@ EMBER_OP_CASES(fill_cases) {
                  if (i % 1031 % 2 == 0) a[i] = -1.25;
                return Tensors{ref::tensor(a)};
              }},
-      OpCase{"fill", "transposed view", {{{7, 13}}},
+      OpCase{"fill",
+             "transposed view",
+             {{{7, 13}}},
              [](const Tensors& in) {
                Tensor y = in[0].clone();
                y.t().fill_(0.5);
@@ -220,26 +232,34 @@ EMBER_OP_CASES(fill_cases) {
              [](const Tensors& in) {
                return Tensors{ref::tensor(constant_array(in[0].shape(), 0.5))};
              }},
-      OpCase{"fill", "integer dtypes", {{{3, 17}, Fill::integer}},
+      OpCase{"fill",
+             "integer dtypes",
+             {{{3, 17}, Fill::integer}},
              [](const Tensors& in) { return Tensors{full_like(in[0], 7.0)}; },
              [](const Tensors& in) {
                return Tensors{ref::tensor(constant_array(in[0].shape(), 7.0), in[0].dtype())};
              },
              ints},
-      OpCase{"fill", "bool", {{{3, 17}, Fill::boolean}},
+      OpCase{"fill",
+             "bool",
+             {{{3, 17}, Fill::boolean}},
              [](const Tensors& in) { return Tensors{full_like(in[0], 1.0)}; },
              [](const Tensors& in) {
                return Tensors{ref::tensor(constant_array(in[0].shape(), 1.0), DType::b8)};
              },
              {DType::b8}},
-      OpCase{"fill", "empty", {{{0, 4}}},
+      OpCase{"fill",
+             "empty",
+             {{{0, 4}}},
              [](const Tensors& in) { return Tensors{full_like(in[0], 3.0)}; },
              [](const Tensors& in) {
                return Tensors{ref::tensor(constant_array(in[0].shape(), 3.0))};
              }},
       // copy: casts to every float dtype (judged by the target's tolerance), transposed and
       // broadcast copies.
-      OpCase{"copy", "to every float dtype", {{{7, 13}}},
+      OpCase{"copy",
+             "to every float dtype",
+             {{{7, 13}}},
              [](const Tensors& in) {
                return Tensors{in[0].to(DType::f32), in[0].to(DType::f64), in[0].to(DType::f16),
                               in[0].to(DType::bf16)};
@@ -248,7 +268,9 @@ EMBER_OP_CASES(fill_cases) {
                Tensor t = ref::tensor(ref::of(in[0]));
                return Tensors{t, t, t, t};
              }},
-      OpCase{"copy", "transposed clone", {{{37, 41}}},
+      OpCase{"copy",
+             "transposed clone",
+             {{{37, 41}}},
              [](const Tensors& in) {
                return Tensors{in[0].t().clone(), in[0].transpose(0, 1).contiguous()};
              },
@@ -259,7 +281,9 @@ EMBER_OP_CASES(fill_cases) {
                  for (int64_t j = 0; j < 41; ++j) t[j * 37 + i] = a[i * 41 + j];
                return Tensors{ref::tensor(t), ref::tensor(t)};
              }},
-      OpCase{"copy", "broadcast into a larger tensor", {{{7, 13}}},
+      OpCase{"copy",
+             "broadcast into a larger tensor",
+             {{{7, 13}}},
              [](const Tensors& in) {
                Tensor y = zeros({5, 7, 13}, in[0].dtype());
                y.copy_(in[0]);
@@ -271,7 +295,9 @@ EMBER_OP_CASES(fill_cases) {
                for (int64_t i = 0; i < y.numel(); ++i) y[i] = a[i % 91];
                return Tensors{ref::tensor(y)};
              }},
-      OpCase{"copy", "to integer and bool (truncation, nonzero)", {{{7, 13}, Fill::integer}},
+      OpCase{"copy",
+             "to integer and bool (truncation, nonzero)",
+             {{{7, 13}, Fill::integer}},
              [](const Tensors& in) {
                return Tensors{in[0].to(DType::i32), in[0].to(DType::i64), in[0].to(DType::b8)};
              },
@@ -281,7 +307,9 @@ EMBER_OP_CASES(fill_cases) {
                return Tensors{ref::tensor(a, DType::i32), ref::tensor(a, DType::i64),
                               ref::tensor(nz, DType::b8)};
              }},
-      OpCase{"copy", "integer dtypes to float", {{{5, 29}, Fill::integer}},
+      OpCase{"copy",
+             "integer dtypes to float",
+             {{{5, 29}, Fill::integer}},
              [](const Tensors& in) {
                return Tensors{in[0].to(DType::f32), in[0].to(DType::f64), in[0].to(DType::bf16)};
              },
@@ -306,9 +334,9 @@ EMBER_OP_CASES(fill_cases) {
         "linspace", "3 down to -4 in 2 steps", d,
         [](DType dt) { return linspace(3.0, -4.0, 2, dt); },
         [](DType) { return range_array(2, [](int64_t i) { return i == 0 ? 3.0 : -4.0; }); }));
-    rows.push_back(no_input_row("linspace", "one step", d,
-                                [](DType dt) { return linspace(1.5, 9.0, 1, dt); },
-                                [](DType) { return range_array(1, [](int64_t) { return 1.5; }); }));
+    rows.push_back(no_input_row(
+        "linspace", "one step", d, [](DType dt) { return linspace(1.5, 9.0, 1, dt); },
+        [](DType) { return range_array(1, [](int64_t) { return 1.5; }); }));
     rows.push_back(no_input_row(
         "eye", "square", d, [](DType dt) { return eye(5, -1, dt); },
         [](DType) { return eye_array(5, 5); }));
@@ -319,8 +347,13 @@ EMBER_OP_CASES(fill_cases) {
         "eye", "tall", d, [](DType dt) { return eye(41, 3, dt); },
         [](DType) { return eye_array(41, 3); }));
     rows.push_back(no_input_row(
-        "full", "[7, 13]", d, [](DType dt) { return full({7, 13}, -2.5, dt); },
-        [](DType) { return constant_array({7, 13}, -2.5); }));
+        "full", "[7, 13]", d,
+        [](DType dt) {
+          return full({7, 13}, -2.5, dt);
+        },
+        [](DType) {
+          return constant_array({7, 13}, -2.5);
+        }));
     rows.push_back(no_input_row(
         "full", "0-d", d, [](DType dt) { return full({}, 3.0, dt); },
         [](DType) { return constant_array({}, 3.0); }));
@@ -330,8 +363,13 @@ EMBER_OP_CASES(fill_cases) {
         "arange", "5 down to -20 by -3", d, [](DType dt) { return arange(5, -20, -3, dt); },
         [](DType) { return range_array(9, [](int64_t i) { return 5.0 - 3.0 * i; }); }));
     rows.push_back(no_input_row(
-        "full", "integer", d, [](DType dt) { return full({3, 5}, -7.0, dt); },
-        [](DType) { return constant_array({3, 5}, -7.0); }));
+        "full", "integer", d,
+        [](DType dt) {
+          return full({3, 5}, -7.0, dt);
+        },
+        [](DType) {
+          return constant_array({3, 5}, -7.0);
+        }));
     rows.push_back(no_input_row(
         "eye", "integer", d, [](DType dt) { return eye(4, 6, dt); },
         [](DType) { return eye_array(4, 6); }));
@@ -349,11 +387,21 @@ EMBER_OP_CASES(fill_cases) {
       "eye", "empty", DType::f32, [](DType dt) { return eye(0, -1, dt); },
       [](DType) { return eye_array(0, 0); }));
   rows.push_back(no_input_row(
-      "full", "bool", DType::b8, [](DType dt) { return full({4, 3}, 1.0, dt); },
-      [](DType) { return constant_array({4, 3}, 1.0); }));
+      "full", "bool", DType::b8,
+      [](DType dt) {
+        return full({4, 3}, 1.0, dt);
+      },
+      [](DType) {
+        return constant_array({4, 3}, 1.0);
+      }));
   rows.push_back(no_input_row(
-      "full", "empty", DType::f32, [](DType dt) { return full({0, 4}, 1.0, dt); },
-      [](DType) { return constant_array({0, 4}, 1.0); }));
+      "full", "empty", DType::f32,
+      [](DType dt) {
+        return full({0, 4}, 1.0, dt);
+      },
+      [](DType) {
+        return constant_array({0, 4}, 1.0);
+      }));
   return rows;
 }
 

@@ -55,9 +55,8 @@ std::vector<ref::Array> map_lines(const ref::Array& a, int64_t dim, int nout, co
 std::vector<int64_t> stable_order(const Line& v, bool descending) {
   std::vector<int64_t> idx(v.size());
   std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](int64_t i, int64_t j) {
-    return descending ? v[i] > v[j] : v[i] < v[j];
-  });
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](int64_t i, int64_t j) { return descending ? v[i] > v[j] : v[i] < v[j]; });
   return idx;
 }
 
@@ -74,8 +73,8 @@ std::vector<Line> ref_sorted(const Line& v, bool descending, int64_t k) {
 }
 
 Tensors sort_reference(const Tensor& x, int64_t dim, bool descending, int64_t k = -1) {
-  auto outs = map_lines(ref::of(x), dim, 2,
-                        [&](const Line& v) { return ref_sorted(v, descending, k); });
+  auto outs =
+      map_lines(ref::of(x), dim, 2, [&](const Line& v) { return ref_sorted(v, descending, k); });
   return {ref::tensor(outs[0]), ref::tensor(outs[1], DType::i64)};
 }
 
@@ -133,18 +132,22 @@ const std::vector<DType> kInts = {DType::i8, DType::u8, DType::i32, DType::i64};
 
 OpCase sort_row(const std::string& label, Shape shape, int64_t dim, bool desc,
                 Fill fill = Fill::normal, std::vector<DType> dtypes = kFloats) {
-  return OpCase{
-      "sort", label, {{shape, fill}},
-      [=](const Tensors& in) {
-        ValuesIndices r = sort(in[0], dim, desc);
-        return Tensors{r.values, r.indices};
-      },
-      [=](const Tensors& in) { return sort_reference(in[0], dim, desc); }, dtypes};
+  return OpCase{"sort",
+                label,
+                {{shape, fill}},
+                [=](const Tensors& in) {
+                  ValuesIndices r = sort(in[0], dim, desc);
+                  return Tensors{r.values, r.indices};
+                },
+                [=](const Tensors& in) { return sort_reference(in[0], dim, desc); },
+                dtypes};
 }
 
 OpCase argsort_row(const std::string& label, Shape shape, int64_t dim, bool desc,
                    Fill fill = Fill::normal, std::vector<DType> dtypes = kFloats) {
-  return OpCase{"argsort", label, {{shape, fill}},
+  return OpCase{"argsort",
+                label,
+                {{shape, fill}},
                 [=](const Tensors& in) { return Tensors{argsort(in[0], dim, desc)}; },
                 [=](const Tensors& in) { return Tensors{sort_reference(in[0], dim, desc)[1]}; },
                 dtypes};
@@ -152,55 +155,64 @@ OpCase argsort_row(const std::string& label, Shape shape, int64_t dim, bool desc
 
 OpCase topk_row(const std::string& label, Shape shape, int64_t k, int64_t dim, bool largest,
                 Fill fill = Fill::normal, std::vector<DType> dtypes = kFloats) {
-  return OpCase{
-      "topk", label, {{shape, fill}},
-      [=](const Tensors& in) {
-        ValuesIndices r = topk(in[0], k, dim, largest);
-        return Tensors{r.values, r.indices};
-      },
-      [=](const Tensors& in) { return sort_reference(in[0], dim, largest, k); }, dtypes};
+  return OpCase{"topk",
+                label,
+                {{shape, fill}},
+                [=](const Tensors& in) {
+                  ValuesIndices r = topk(in[0], k, dim, largest);
+                  return Tensors{r.values, r.indices};
+                },
+                [=](const Tensors& in) { return sort_reference(in[0], dim, largest, k); },
+                dtypes};
 }
 
 OpCase unique_row(const std::string& label, Shape shape, Fill fill,
                   std::vector<DType> dtypes = kFloats) {
-  return OpCase{
-      "unique", label, {{shape, fill}},
-      [](const Tensors& in) {
-        UniqueResult r = unique(in[0]);
-        return Tensors{r.values, r.inverse, r.counts};
-      },
-      [](const Tensors& in) {
-        ref::Array a = ref::of(in[0]);
-        Line values = a.v;
-        std::sort(values.begin(), values.end());
-        values.erase(std::unique(values.begin(), values.end()), values.end());
-        ref::Array inverse = ref::zeros(a.shape);
-        ref::Array counts = ref::zeros({static_cast<int64_t>(values.size())});
-        for (int64_t i = 0; i < a.numel(); ++i) {
-          auto pos = std::lower_bound(values.begin(), values.end(), a[i]) - values.begin();
-          inverse[i] = static_cast<double>(pos);
-          counts[pos] += 1;
-        }
-        ref::Array vals{{static_cast<int64_t>(values.size())}, values};
-        return Tensors{ref::tensor(vals), ref::tensor(inverse, DType::i64),
-                       ref::tensor(counts, DType::i64)};
-      },
-      dtypes};
+  return OpCase{"unique",
+                label,
+                {{shape, fill}},
+                [](const Tensors& in) {
+                  UniqueResult r = unique(in[0]);
+                  return Tensors{r.values, r.inverse, r.counts};
+                },
+                [](const Tensors& in) {
+                  ref::Array a = ref::of(in[0]);
+                  Line values = a.v;
+                  std::sort(values.begin(), values.end());
+                  values.erase(std::unique(values.begin(), values.end()), values.end());
+                  ref::Array inverse = ref::zeros(a.shape);
+                  ref::Array counts = ref::zeros({static_cast<int64_t>(values.size())});
+                  for (int64_t i = 0; i < a.numel(); ++i) {
+                    auto pos =
+                        std::lower_bound(values.begin(), values.end(), a[i]) - values.begin();
+                    inverse[i] = static_cast<double>(pos);
+                    counts[pos] += 1;
+                  }
+                  ref::Array vals{{static_cast<int64_t>(values.size())}, values};
+                  return Tensors{ref::tensor(vals), ref::tensor(inverse, DType::i64),
+                                 ref::tensor(counts, DType::i64)};
+                },
+                dtypes};
 }
 
 OpCase scan_row(const std::string& op, const std::string& label, Shape shape, int64_t dim,
                 Fill fill = Fill::normal, std::vector<DType> dtypes = kFloats) {
   const bool product = op == "cumprod";
-  return OpCase{op, label, {{shape, fill}},
+  return OpCase{op,
+                label,
+                {{shape, fill}},
                 [=](const Tensors& in) {
                   return Tensors{product ? cumprod(in[0], dim) : cumsum(in[0], dim)};
                 },
-                [=](const Tensors& in) { return scan_reference(in[0], dim, product); }, dtypes};
+                [=](const Tensors& in) { return scan_reference(in[0], dim, product); },
+                dtypes};
 }
 
 OpCase softmax_row(const std::string& op, const std::string& label, Shape shape, int64_t dim) {
   const bool log = op == "log_softmax";
-  return OpCase{op, label, {{shape, Fill::normal}},
+  return OpCase{op,
+                label,
+                {{shape, Fill::normal}},
                 [=](const Tensors& in) {
                   return Tensors{log ? log_softmax(in[0], dim) : softmax(in[0], dim)};
                 },
@@ -224,8 +236,7 @@ EMBER_OP_CASES(sort_scan_cases) {
       sort_row("ties, short rows", {11, 37}, -1, true, Fill::integer),
       sort_row("ties over the first dim", {37, 11}, 0, false, Fill::integer),
       sort_row("integer dtypes", {11, 37}, -1, false, Fill::integer, kInts),
-      sort_row("integer dtypes descending, radix path", {3, 700}, 1, true, Fill::integer,
-               kInts),
+      sort_row("integer dtypes descending, radix path", {3, 700}, 1, true, Fill::integer, kInts),
       sort_row("bool", {9, 17}, -1, false, Fill::boolean, {DType::b8}),
       sort_row("bool descending", {9, 600}, -1, true, Fill::boolean, {DType::b8}),
       sort_row("empty outer dim", {0, 5}, 1, false),
