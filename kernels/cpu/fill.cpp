@@ -60,7 +60,7 @@ void arange_kernel(const StridedLoop& L, const ScalarArgs& args) {
 void linspace_kernel(const StridedLoop& L, const ScalarArgs& args) {
   int64_t n = L.numel();
   double step = n > 1 ? (args.b - args.a) / static_cast<double>(n - 1) : 0.0;
-  int64_t half = (n + 1) / 2;
+  int64_t half = (n + 1) / 2;  // n == 1: the one value is start
   fill_1d(L, [&](int64_t i) {
     return i < half ? args.a + step * static_cast<double>(i)
                     : args.b - step * static_cast<double>(n - 1 - i);
