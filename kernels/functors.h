@@ -478,8 +478,6 @@ inline const char* dtype_set_name(unsigned set) {
       return "a floating dtype (f32, f64, f16, bf16)";
     case kFloat | kInt:
       return "a numeric dtype (f32, f64, f16, bf16, i8, u8, i32, i64)";
-    case kBool:
-      return "bool";
     default:
       return "any dtype";
   }
@@ -490,6 +488,14 @@ inline const char* dtype_set_name(unsigned set) {
                                            unsigned supported) {
   throw DTypeError(str(op_name(op), ": the ", device, " kernel does not support dtype ",
                        dtype_name(got), "; expected ", dtype_set_name(supported)));
+}
+
+// An operand whose dtype differs from the one the front end was to cast it to.
+[[noreturn]] inline void mismatched_dtype(OpId op, const char* device, int operand, DType got,
+                                          DType expected) {
+  throw DTypeError(str(op_name(op), ": the ", device, " kernel got operand ", operand, " of dtype ",
+                       dtype_name(got), "; expected ", dtype_name(expected),
+                       " (operand 0 is the output)"));
 }
 
 }  // namespace ember::fn

@@ -160,6 +160,10 @@ TEST(ElementwiseErrors, KernelRejectsDtypeItWasNotBuiltFor) {
   StridedLoop bloop = make_loop(bout, {&b, &b});
   auto add_kernel = kernel<ElementwiseKernel>(OpId::add, DeviceType::cpu);
   EXPECT_THROW_MSG(add_kernel(bloop, ScalarArgs{}), DTypeError, "add", "bool");
+  // Operands the front end failed to cast to one dtype.
+  Tensor f = vec({1}), d = vec({1}, DType::f64), fout = empty({1});
+  StridedLoop mixed = make_loop(fout, {&f, &d});
+  EXPECT_THROW_MSG(add_kernel(mixed, ScalarArgs{}), DTypeError, "add", "operand 2", "f64", "f32");
 }
 
 // --- NaN, infinities, overflow ----------------------------------------------------------------

@@ -50,15 +50,16 @@ void apply_binary(const StridedLoop& L, int64_t cost, const F& f) {
   });
 }
 
-void check_inputs(OpId op, const StridedLoop& L, unsigned set) {
-  if (L.dtypes[2] != L.dtypes[1]) fn::unsupported_dtype(op, "cpu", L.dtypes[2], set);
+void check_dtype(OpId op, const StridedLoop& L, int operand, DType expected) {
+  if (L.dtypes[operand] != expected)
+    fn::mismatched_dtype(op, "cpu", operand, L.dtypes[operand], expected);
 }
 
 // Ops whose output dtype is the inputs'.
 template <OpId kOp, typename F, unsigned kSet, int64_t kCost>
 void binary_kernel(const StridedLoop& L, const ScalarArgs&) {
-  check_inputs(kOp, L, kSet);
-  if (L.dtypes[0] != L.dtypes[1]) fn::unsupported_dtype(kOp, "cpu", L.dtypes[1], kSet);
+  check_dtype(kOp, L, 1, L.dtypes[0]);
+  check_dtype(kOp, L, 2, L.dtypes[0]);
   dispatch_dtype<kSet>(
       L.dtypes[0], [&]<typename T>() { apply_binary<T, T>(L, kCost, F{}); },
       [](DType d) { fn::unsupported_dtype(kOp, "cpu", d, kSet); });
@@ -67,8 +68,8 @@ void binary_kernel(const StridedLoop& L, const ScalarArgs&) {
 // Compare and logical ops: inputs of any dtype, bool output.
 template <OpId kOp, typename F>
 void predicate_kernel(const StridedLoop& L, const ScalarArgs&) {
-  check_inputs(kOp, L, kAll);
-  if (L.dtypes[0] != DType::b8) fn::unsupported_dtype(kOp, "cpu", L.dtypes[0], kAll);
+  check_dtype(kOp, L, 0, DType::b8);
+  check_dtype(kOp, L, 2, L.dtypes[1]);
   dispatch_dtype<kAll>(
       L.dtypes[1], [&]<typename T>() { apply_binary<bool, T>(L, kCheap, F{}); },
       [](DType d) { fn::unsupported_dtype(kOp, "cpu", d, kAll); });
@@ -77,8 +78,8 @@ void predicate_kernel(const StridedLoop& L, const ScalarArgs&) {
 // fmod: integer divisors of zero are recorded inside the parallel region and raised after it.
 void fmod_kernel(const StridedLoop& L, const ScalarArgs&) {
   constexpr unsigned kSet = kFloat | kInt;
-  check_inputs(OpId::fmod, L, kSet);
-  if (L.dtypes[0] != L.dtypes[1]) fn::unsupported_dtype(OpId::fmod, "cpu", L.dtypes[1], kSet);
+  check_dtype(OpId::fmod, L, 1, L.dtypes[0]);
+  check_dtype(OpId::fmod, L, 2, L.dtypes[0]);
   dispatch_dtype<kSet>(
       L.dtypes[0],
       [&]<typename T>() {

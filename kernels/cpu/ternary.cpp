@@ -36,9 +36,9 @@ void apply_ternary(const StridedLoop& L, const F& f) {
 
 void where_kernel(const StridedLoop& L, const ScalarArgs&) {
   const DType dt = L.dtypes[0];
-  if (L.dtypes[1] != DType::b8) fn::unsupported_dtype(OpId::where, "cpu", L.dtypes[1], kBool);
-  if (L.dtypes[2] != dt || L.dtypes[3] != dt)
-    fn::unsupported_dtype(OpId::where, "cpu", L.dtypes[2] != dt ? L.dtypes[2] : L.dtypes[3], kAll);
+  if (L.dtypes[1] != DType::b8) fn::mismatched_dtype(OpId::where, "cpu", 1, L.dtypes[1], DType::b8);
+  for (int k = 2; k < 4; ++k)
+    if (L.dtypes[k] != dt) fn::mismatched_dtype(OpId::where, "cpu", k, L.dtypes[k], dt);
   dispatch_dtype<kAll>(
       dt, [&]<typename T>() { apply_ternary<T, bool, T, T>(L, fn::Where{}); },
       [](DType d) { fn::unsupported_dtype(OpId::where, "cpu", d, kAll); });
@@ -47,7 +47,7 @@ void where_kernel(const StridedLoop& L, const ScalarArgs&) {
 void lerp_kernel(const StridedLoop& L, const ScalarArgs&) {
   const DType dt = L.dtypes[0];
   for (int k = 1; k < 4; ++k)
-    if (L.dtypes[k] != dt) fn::unsupported_dtype(OpId::lerp, "cpu", L.dtypes[k], kFloat);
+    if (L.dtypes[k] != dt) fn::mismatched_dtype(OpId::lerp, "cpu", k, L.dtypes[k], dt);
   dispatch_dtype<kFloat>(
       dt,
       [&]<typename T>() {

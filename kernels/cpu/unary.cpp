@@ -59,7 +59,7 @@ fn::Clamp make_functor(const ScalarArgs& args) {
 // Ops whose output dtype is the input's.
 template <OpId kOp, typename F, unsigned kSet, int64_t kCost>
 void unary_kernel(const StridedLoop& L, const ScalarArgs& args) {
-  if (L.dtypes[1] != L.dtypes[0]) fn::unsupported_dtype(kOp, "cpu", L.dtypes[1], kSet);
+  if (L.dtypes[1] != L.dtypes[0]) fn::mismatched_dtype(kOp, "cpu", 1, L.dtypes[1], L.dtypes[0]);
   const F f = make_functor<F>(args);
   dispatch_dtype<kSet>(
       L.dtypes[0], [&]<typename T>() { apply_unary<T, T>(L, kCost, f); },
@@ -68,7 +68,8 @@ void unary_kernel(const StridedLoop& L, const ScalarArgs& args) {
 
 // logical_not: any input dtype, bool output.
 void logical_not_kernel(const StridedLoop& L, const ScalarArgs&) {
-  if (L.dtypes[0] != DType::b8) fn::unsupported_dtype(OpId::logical_not, "cpu", L.dtypes[0], kAll);
+  if (L.dtypes[0] != DType::b8)
+    fn::mismatched_dtype(OpId::logical_not, "cpu", 0, L.dtypes[0], DType::b8);
   dispatch_dtype<kAll>(
       L.dtypes[1], [&]<typename T>() { apply_unary<bool, T>(L, kCheap, fn::LogicalNot{}); },
       [](DType d) { fn::unsupported_dtype(OpId::logical_not, "cpu", d, kAll); });
