@@ -23,9 +23,9 @@ namespace ember::fn {
 namespace detail {
 
 template <class T>
-inline constexpr bool kSignedInt = std::is_integral_v<T>&& std::is_signed_v<T>;
+inline constexpr bool kSignedInt = (std::is_integral_v<T> && std::is_signed_v<T>);
 template <class T>
-inline constexpr bool kUnsignedInt = std::is_integral_v<T>&& std::is_unsigned_v<T>;
+inline constexpr bool kUnsignedInt = (std::is_integral_v<T> && std::is_unsigned_v<T>);
 
 template <class T>
 EMBER_HD T wrap_add(T a, T b) {
