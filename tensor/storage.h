@@ -38,13 +38,16 @@ class Storage {
   uint64_t version_ = 0;
 };
 
-// CPU allocator statistics (bytes currently held by storages, the peak, allocation count).
+// CPU allocator statistics, in bytes of the size classes blocks are served from.
 struct MemoryStats {
-  int64_t allocated = 0;
-  int64_t peak = 0;
-  int64_t allocations = 0;
+  int64_t allocated = 0;    // held by live storages
+  int64_t peak = 0;         // most ever allocated at once (since reset_cpu_peak)
+  int64_t allocations = 0;  // number of allocations served
+  int64_t reserved = 0;     // taken from the system: allocated plus the cache
 };
 MemoryStats cpu_memory_stats();
 void reset_cpu_peak();
+// Returns every cached free block to the system.
+void empty_cpu_cache();
 
 }  // namespace ember

@@ -269,5 +269,25 @@ TEST(Memory, StatsTrackAllocations) {
   EXPECT_EQ(cpu_memory_stats().allocated, before.allocated);
 }
 
+TEST(Memory, FreedBlocksAreReusedAndCanBeReleased) {
+  void* first = nullptr;
+  {
+    Tensor t = empty({1 << 18}, DType::f32);  // 1 MiB
+    first = t.data_ptr();
+  }
+  MemoryStats cached = cpu_memory_stats();
+  EXPECT_GE(cached.reserved, cached.allocated + (1 << 20));
+  {
+    Tensor t = empty({(1 << 18) - 5}, DType::f32);  // same size class
+    EXPECT_EQ(t.data_ptr(), first);
+    EXPECT_EQ(cpu_memory_stats().reserved, cached.reserved);
+    // Reused blocks are poisoned again for the tests.
+    EXPECT_TRUE(std::isnan(t.at<float>({7})));
+    t.fill_(1.0);
+  }
+  empty_cpu_cache();
+  EXPECT_EQ(cpu_memory_stats().reserved, cpu_memory_stats().allocated);
+}
+
 }  // namespace
 }  // namespace ember

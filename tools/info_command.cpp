@@ -72,9 +72,10 @@ void print_text(const Info& i) {
   std::printf("  gemm isa      %s (%s)\n", i.gemm_isa.c_str(), why.c_str());
   std::printf("  devices       cpu\n");
   std::printf("                cuda: %s\n", kCudaStatus);
-  std::printf("  cpu memory    %s allocated, peak %s, %lld allocations (this process)\n",
-              human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.peak).c_str(),
-              static_cast<long long>(i.memory.allocations));
+  std::printf("  cpu memory    %s allocated, %s reserved, peak %s, %lld allocations (this "
+              "process)\n",
+              human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.reserved).c_str(),
+              human_bytes(i.memory.peak).c_str(), static_cast<long long>(i.memory.allocations));
   std::printf(
       "  ops           %d in kernels/ops.def: %d cpu kernels, %d composite, %d cuda, %d tested\n",
       i.ops.ops, i.ops.cpu_kernels, i.ops.composite, i.ops.cuda, i.ops.tested);
@@ -93,6 +94,7 @@ void print_json(const Info& i) {
       {{{"type", "cpu"}, {"available", true}},
        {{"type", "cuda"}, {"available", false}, {"status", kCudaStatus}}});
   j["cpu_memory"] = {{"allocated_bytes", i.memory.allocated},
+                     {"reserved_bytes", i.memory.reserved},
                      {"peak_bytes", i.memory.peak},
                      {"allocations", i.memory.allocations}};
   j["ops"] = {{"total", i.ops.ops},           {"cpu_kernels", i.ops.cpu_kernels},
