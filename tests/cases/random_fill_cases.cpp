@@ -402,6 +402,32 @@ EMBER_OP_CASES(fill_cases) {
       [](DType) {
         return constant_array({0, 4}, 1.0);
       }));
+  // tri: the kernel behind tril/triu, over batched and transposed inputs, every diagonal sign.
+  for (auto [upper, diagonal] : {std::pair{false, 0L}, {true, 0L}, {false, -2L}, {true, 3L}}) {
+    OpCase c;
+    c.op = "tri";
+    c.label = std::string(upper ? "triu" : "tril") + " diagonal " + std::to_string(diagonal) +
+              " of [3, 7, 11] and its transpose";
+    c.inputs = {{{3, 7, 11}}};
+    c.run = [upper, diagonal](const Tensors& in) {
+      auto f = [&](const Tensor& x) { return upper ? triu(x, diagonal) : tril(x, diagonal); };
+      return Tensors{f(in[0]), f(in[0].transpose(1, 2))};
+    };
+    c.reference = [upper, diagonal](const Tensors& in) {
+      auto f = [&](const Tensor& x) {
+        ref::Array a = ref::of(x.contiguous());
+        int64_t rows = a.shape[1], cols = a.shape[2];
+        for (int64_t i = 0; i < a.numel(); ++i) {
+          int64_t r = i / cols % rows, col = i % cols;
+          bool keep = upper ? col - r >= diagonal : col - r <= diagonal;
+          if (!keep) a[i] = 0.0;
+        }
+        return ref::tensor(a);
+      };
+      return Tensors{f(in[0]), f(in[0].transpose(1, 2))};
+    };
+    rows.push_back(c);
+  }
   return rows;
 }
 
