@@ -43,7 +43,7 @@ Array map(const Array& a, const std::function<double(double)>& f) {
 
 Array map2(const Array& a, const Array& b, const std::function<double(double, double)>& f) {
   Shape s = broadcast_shapes(a.shape, b.shape, "ref::map2");
-  Array out = zeros(s);
+  Array out = ref::zeros(s);
   for (int64_t i = 0; i < out.numel(); ++i) {
     Shape idx = unravel(i, s);
     out[i] = f(a[broadcast_index(idx, s, a.shape)], b[broadcast_index(idx, s, b.shape)]);
@@ -54,7 +54,7 @@ Array map2(const Array& a, const Array& b, const std::function<double(double, do
 Array map3(const Array& a, const Array& b, const Array& c,
            const std::function<double(double, double, double)>& f) {
   Shape s = broadcast_shapes(broadcast_shapes(a.shape, b.shape, "ref::map3"), c.shape, "ref::map3");
-  Array out = zeros(s);
+  Array out = ref::zeros(s);
   for (int64_t i = 0; i < out.numel(); ++i) {
     Shape idx = unravel(i, s);
     out[i] = f(a[broadcast_index(idx, s, a.shape)], b[broadcast_index(idx, s, b.shape)],
