@@ -19,10 +19,12 @@
 // integers and bool in wrapping 64-bit integers (the i64 result). Floating sums are pairwise:
 // 16 lanes per 2048-element block, blocks (and runs, and chunks) combined by a binary cascade,
 // so the error grows with log(n); the column driver accumulates 64-row blocks and then adds the
-// blocks. var is Welford in double, lanes/chunks/blocks combined with Chan's formula, and
-// divides M2 by max(N - correction, 0): NaN when M2 == 0 (N <= correction, all-equal inputs,
-// or an empty reduction), inf otherwise, as in PyTorch. sum with ScalarArgs.b != 0 (mean)
-// divides by N in the accumulation type, so mean of f16 is a f32 sum divided once.
+// blocks. var works in double: two passes (mean, then squared deviations) per 2048-element
+// block or 64-row block, blocks and chunks merged with Chan's formula (Welford for runs
+// shorter than 32); M2 is divided by max(N - correction, 0): NaN when M2 == 0 (N <= correction
+// with equal inputs, or an empty reduction), inf otherwise, as in PyTorch. sum with
+// ScalarArgs.b != 0 (mean) divides by N in the accumulation type, so mean of f16 is a f32 sum
+// divided once.
 // NaN: sum/prod/var propagate it; amax/amin return NaN when the input has one; argmax/argmin
 // return the index of the first NaN. Ties pick the first index. argmax/argmin write the values
 // to `out` (the input's dtype) and the positions along their single reduced dim to `indices`.
