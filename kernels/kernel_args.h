@@ -56,7 +56,8 @@ struct ReduceLoop {
   DType in_dtype = DType::f32;
   DType out_dtype = DType::f32;
 };
-// sum prod amax amin all any var(a = correction) argmax argmin.
+// sum(b != 0: divide by the reduced count, for mean) prod amax amin all any var(a = correction)
+// argmax argmin (values to out, positions along the reduced dim to indices).
 using ReduceKernel = void (*)(const ReduceLoop&, const ScalarArgs&);
 
 // Batched C = alpha * A @ B + beta * C. A: [batch..., M, K], B: [batch..., K, N],
