@@ -506,6 +506,24 @@ EMBER_OP_CASES(ternary_cases) {
     return Tensors{ref::tensor(ref::map2(ref::of(in[0]), ref::of(in[1]), f))};
   };
   rows.push_back(scalar_weight);
+
+  // masked_fill: where(mask, value, x) with the mask broadcast to x's shape.
+  for (auto [label, mask_shape, dtypes, fill] :
+       {std::tuple{"mask [67, 71]", kLarge, kFloats, Fill::normal},
+        std::tuple{"row mask [1, 71] broadcast", Shape{1, 71}, kFloats, Fill::normal},
+        std::tuple{"integers", kLarge, kInts, Fill::integer}}) {
+    OpCase c;
+    c.op = "masked_fill";
+    c.label = label;
+    c.inputs = {Input{kLarge, fill}, Input{mask_shape, Fill::boolean, 0, DType::b8}};
+    c.run = [](const Tensors& in) { return Tensors{masked_fill(in[0], in[1], -3.0)}; };
+    c.reference = [](const Tensors& in) {
+      auto f = [](double x, double m) { return m != 0 ? -3.0 : x; };
+      return Tensors{ref::tensor(ref::map2(ref::of(in[0]), ref::of(in[1]), f), ref_dtype(in[0]))};
+    };
+    c.dtypes = dtypes;
+    rows.push_back(c);
+  }
   return rows;
 }
 
