@@ -10,22 +10,10 @@
 #include "kernels/registry.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
+#include "tests/test_util.h"
 
 namespace ember {
 namespace {
-
-// Expects `statement` to throw E whose message contains every fragment.
-#define EXPECT_THROW_MSG(statement, E, ...)                               \
-  do {                                                                    \
-    try {                                                                 \
-      statement;                                                          \
-      ADD_FAILURE() << "expected " #E " from " #statement;                \
-    } catch (const E& e) {                                                \
-      for (const char* frag : {__VA_ARGS__})                              \
-        EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)    \
-            << "message \"" << e.what() << "\" lacks \"" << frag << "\""; \
-    }                                                                     \
-  } while (0)
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();

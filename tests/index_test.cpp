@@ -6,24 +6,12 @@
 #include <vector>
 
 #include "tensor/ops.h"
+#include "tests/test_util.h"
 
 namespace ember {
 namespace {
 
-// Runs f, expects it to throw E, and returns the message.
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw the wrong exception type: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "did not throw";
-  return {};
-}
+using testing::message_of;
 
 Tensor i64(const std::vector<int64_t>& v, std::optional<Shape> shape = {}) {
   return from_vector(v, shape);
@@ -33,12 +21,12 @@ Tensor i64(const std::vector<int64_t>& v, std::optional<Shape> shape = {}) {
 
 TEST(IndexErrors, GatherIndexOutOfRange) {
   Tensor x = randn({3, 4});
-  EXPECT_EQ(error_of<IndexError>([&] {
+  EXPECT_EQ(message_of<IndexError>([&] {
               gather(x, 1, i64({0, 4, 1}, Shape{1, 3}));
             }),
             "gather: index 4 is out of bounds for dim 1 with size 4; expected an index in "
             "[-4, 4)");
-  EXPECT_EQ(error_of<IndexError>([&] {
+  EXPECT_EQ(message_of<IndexError>([&] {
               gather(x, 0, i64({-4}, Shape{1, 1}));
             }),
             "gather: index -4 is out of bounds for dim 0 with size 3; expected an index in "
@@ -53,15 +41,15 @@ TEST(IndexErrors, BadIndexInAThreadedLoopIsThrownAfterIt) {
   for (int64_t i = 0; i < n; ++i) idx[i] = i % 7;
   idx[n - 2] = 7;
   Tensor x = randn({7});
-  EXPECT_EQ(error_of<IndexError>([&] { index_select(x, 0, i64(idx)); }),
+  EXPECT_EQ(message_of<IndexError>([&] { index_select(x, 0, i64(idx)); }),
             "index_select: index 7 is out of bounds for dim 0 with size 7; expected an index in "
             "[-7, 7)");
   Tensor src = ones({n});
-  EXPECT_EQ(error_of<IndexError>([&] { index_add(zeros({7}), 0, i64(idx), src); }),
+  EXPECT_EQ(message_of<IndexError>([&] { index_add(zeros({7}), 0, i64(idx), src); }),
             "index_add: index 7 is out of bounds for dim 0 with size 7; expected an index in "
             "[-7, 7)");
   Tensor rows = i64(idx).view({1, n}).expand({3, n}).contiguous();
-  EXPECT_EQ(error_of<IndexError>([&] {
+  EXPECT_EQ(message_of<IndexError>([&] {
               scatter_add(zeros({3, 7}), 1, rows, ones({3, n}));
             }),
             "scatter_add: index 7 is out of bounds for dim 1 with size 7; expected an index in "
@@ -70,15 +58,15 @@ TEST(IndexErrors, BadIndexInAThreadedLoopIsThrownAfterIt) {
 
 TEST(IndexErrors, GatherShapes) {
   Tensor x = randn({3, 4});
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               gather(x, 0, zeros({2, 5}, DType::i64));
             }),
             "gather: index of shape [2, 5] is larger than the input of shape [3, 4] in dim 1 "
             "(5 > 4); expected index.size(d) <= input.size(d) for every d != dim 0");
-  EXPECT_EQ(error_of<ShapeError>([&] { gather(x, 0, zeros({2}, DType::i64)); }),
+  EXPECT_EQ(message_of<ShapeError>([&] { gather(x, 0, zeros({2}, DType::i64)); }),
             "gather: index of shape [2] has 1 dims but the input of shape [3, 4] has 2; "
             "expected the same number of dims");
-  EXPECT_EQ(error_of<DTypeError>([&] {
+  EXPECT_EQ(message_of<DTypeError>([&] {
               gather(x, 0, zeros({2, 4}, DType::i32));
             }),
             "gather: index must be i64, got i32");
@@ -88,30 +76,30 @@ TEST(IndexErrors, GatherShapes) {
 
 TEST(IndexErrors, ScatterShapesAndDtypes) {
   Tensor x = zeros({3, 4});
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               scatter(x, 0, zeros({2, 4}, DType::i64), ones({2, 3}));
             }),
             "scatter: index of shape [2, 4] is larger than src of shape [2, 3] in dim 1 (4 > 3); "
             "expected index.size(d) <= src.size(d)");
-  EXPECT_EQ(error_of<DTypeError>([&] {
+  EXPECT_EQ(message_of<DTypeError>([&] {
               scatter(x, 0, zeros({2, 4}, DType::i64), ones({2, 4}, DType::f64));
             }),
             "scatter: src has dtype f64 but the input has dtype f32; expected the same dtype");
-  EXPECT_EQ(error_of<DTypeError>([&] {
+  EXPECT_EQ(message_of<DTypeError>([&] {
               scatter_add(zeros({3}, DType::b8), 0, zeros({2}, DType::i64), ones({2}, DType::b8));
             }),
             "scatter_add: bool tensors are not supported; expected a floating or integer dtype");
-  EXPECT_EQ(error_of<DTypeError>([&] {
+  EXPECT_EQ(message_of<DTypeError>([&] {
               index_add(zeros({3}, DType::b8), 0, zeros({2}, DType::i64), ones({2}, DType::b8));
             }),
             "index_add: bool tensors are not supported; expected a floating or integer dtype");
-  EXPECT_EQ(error_of<ValueError>([&] {
+  EXPECT_EQ(message_of<ValueError>([&] {
               index_add(zeros({3}, DType::i32), 0, zeros({2}, DType::i64), ones({2}, DType::i32),
                         0.5);
             }),
             "index_add: alpha 0.5 is not a whole number; integer inputs of dtype i32 need an "
             "integral alpha");
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               index_add(zeros({3, 4}), 0, zeros({2}, DType::i64), ones({2, 5}));
             }),
             "index_add: src of shape [2, 5] does not match the input of shape [3, 4] with 2 "
@@ -122,9 +110,9 @@ TEST(IndexErrors, IndexSelectIndexDtypes) {
   Tensor x = from_vector<float>({10, 11, 12, 13});
   EXPECT_EQ(index_select(x, 0, from_vector<int32_t>({3, -1, 0})).to_vector<float>(),
             (std::vector<float>{13, 13, 10}));
-  EXPECT_EQ(error_of<DTypeError>([&] { index_select(x, 0, from_vector<float>({1})); }),
+  EXPECT_EQ(message_of<DTypeError>([&] { index_select(x, 0, from_vector<float>({1})); }),
             "index_select: index must be i64 or i32, got f32");
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               index_select(x, 0, zeros({1, 1}, DType::i64));
             }),
             "index_select: index of shape [1, 1] has 2 dims; expected a 1-d (or 0-d) index");
@@ -134,34 +122,34 @@ TEST(IndexErrors, MaskedSelect) {
   Tensor x = from_vector<float>({1, 2, 3, 4, 5, 6}, Shape{2, 3});
   Tensor mask = from_vector(std::vector<bool>{true, false, true});
   EXPECT_EQ(masked_select(x, mask).to_vector<float>(), (std::vector<float>{1, 3, 4, 6}));
-  EXPECT_EQ(error_of<DTypeError>([&] { masked_select(x, ones({3})); }),
+  EXPECT_EQ(message_of<DTypeError>([&] { masked_select(x, ones({3})); }),
             "masked_select: mask must be bool, got f32");
   EXPECT_THROW(masked_select(x, from_vector(std::vector<bool>{true, false})), ShapeError);
 }
 
 TEST(IndexErrors, CatNamesTheOffendingTensor) {
   Tensor a = zeros({2, 3}), b = zeros({4, 3}), c = zeros({2, 4});
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               cat({a, b, c}, 0);
             }),
             "cat: tensor 2 has shape [2, 4] but tensor 0 has shape [2, 3]; sizes must match "
             "except in dim 0 (dim 1: 4 vs 3)");
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               cat({a, zeros({2, 3, 1})}, 1);
             }),
             "cat: tensor 1 has shape [2, 3, 1] (3 dims) but tensor 0 has shape [2, 3] (2 dims); "
             "expected the same number of dims");
   // The reference shape is the first tensor that is not a skipped 1-d [0].
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               cat({zeros({0}), a, c}, 0);
             }),
             "cat: tensor 2 has shape [2, 4] but tensor 1 has shape [2, 3]; sizes must match "
             "except in dim 0 (dim 1: 4 vs 3)");
-  EXPECT_EQ(error_of<ValueError>([&] { cat({}, 0); }),
+  EXPECT_EQ(message_of<ValueError>([&] { cat({}, 0); }),
             "cat: got an empty list; expected at least one tensor");
   EXPECT_THROW(cat({scalar_tensor(1.0)}, 0), ShapeError);
   EXPECT_THROW(cat({a, b}, 2), IndexError);
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               stack({a, b}, 0);
             }),
             "stack: tensor 1 has shape [4, 3] but tensor 0 has shape [2, 3]; expected all "
@@ -179,20 +167,20 @@ TEST(IndexErrors, CatPromotesToTheCommonDtype) {
 
 TEST(IndexErrors, PadReflectTooLargeAndUnknownMode) {
   Tensor x = randn({3, 4});
-  EXPECT_EQ(error_of<ValueError>([&] {
+  EXPECT_EQ(message_of<ValueError>([&] {
               pad(x, {4, 0}, "reflect");
             }),
             "pad: reflect padding (4, 0) of dim 1 must be smaller than its size 4; input shape "
             "[3, 4]");
-  EXPECT_EQ(error_of<ValueError>([&] {
+  EXPECT_EQ(message_of<ValueError>([&] {
               pad(x, {1, 1}, "circular");
             }),
             "pad: unknown mode \"circular\"; expected \"constant\" or \"reflect\"");
-  EXPECT_EQ(error_of<ValueError>([&] {
+  EXPECT_EQ(message_of<ValueError>([&] {
               pad(x, {1, 1, 1});
             }),
             "pad: pads [1, 1, 1] has 3 values; expected (left, right) pairs");
-  EXPECT_EQ(error_of<ShapeError>([&] {
+  EXPECT_EQ(message_of<ShapeError>([&] {
               pad(x, {-3, -2});
             }),
             "pad: padding (-3, -2) of dim 1 of size 4 gives the negative size -1; input shape "
@@ -203,16 +191,16 @@ TEST(IndexErrors, PadReflectTooLargeAndUnknownMode) {
 }
 
 TEST(IndexErrors, OneHot) {
-  EXPECT_EQ(error_of<IndexError>([&] {
+  EXPECT_EQ(message_of<IndexError>([&] {
               one_hot(i64({0, 5, 2}), 5);
             }),
             "one_hot: index 5 is out of range for num_classes 5; expected class indices in "
             "[0, 5)");
-  EXPECT_EQ(error_of<IndexError>([&] {
+  EXPECT_EQ(message_of<IndexError>([&] {
               one_hot(i64({0, -1}));
             }),
             "one_hot: index -1 is negative; expected class indices in [0, num_classes)");
-  EXPECT_EQ(error_of<ValueError>([&] { one_hot(zeros({0}, DType::i64)); }),
+  EXPECT_EQ(message_of<ValueError>([&] { one_hot(zeros({0}, DType::i64)); }),
             "one_hot: cannot infer num_classes from an empty tensor; pass num_classes "
             "explicitly");
   EXPECT_THROW(one_hot(zeros({2}, DType::i32), 3), DTypeError);
@@ -224,19 +212,19 @@ TEST(IndexErrors, OneHot) {
 
 TEST(IndexErrors, ShapeOpArguments) {
   Tensor x = randn({2, 3});
-  EXPECT_EQ(error_of<ShapeError>([&] { tril(randn({4})); }),
+  EXPECT_EQ(message_of<ShapeError>([&] { tril(randn({4})); }),
             "tril: input of shape [4] has 1 dims; expected at least 2 ([..., rows, cols])");
-  EXPECT_EQ(error_of<ShapeError>([&] { repeat(x, {2}); }),
+  EXPECT_EQ(message_of<ShapeError>([&] { repeat(x, {2}); }),
             "repeat: 1 repeats [2] for a tensor of shape [2, 3]; expected at least one per dim");
   EXPECT_THROW(repeat(x, {2, -1}), ValueError);
-  EXPECT_EQ(error_of<ValueError>([&] {
+  EXPECT_EQ(message_of<ValueError>([&] {
               split(x, std::vector<int64_t>{1, 3}, 1);
             }),
             "split: sizes [1, 3] sum to 4 but dim 1 has size 3; expected them to sum exactly to "
             "3");
   EXPECT_THROW(split(x, 0, 1), ValueError);
   EXPECT_THROW(chunk(x, 0), ValueError);
-  EXPECT_EQ(error_of<ValueError>([&] {
+  EXPECT_EQ(message_of<ValueError>([&] {
               flip(x, {1, -1});
             }),
             "flip: dim 1 appears more than once in dims [1, -1]");
@@ -301,10 +289,10 @@ TEST(IndexOps, EmbeddingShapes) {
   EXPECT_EQ(embedding(w, i64({4}, Shape{})).shape(), (Shape{3}));
   EXPECT_EQ(embedding(w, zeros({0, 5}, DType::i64)).shape(), (Shape{0, 5, 3}));
   EXPECT_EQ(embedding(w, from_vector<uint8_t>({2, 3})).shape(), (Shape{2, 3}));
-  EXPECT_EQ(error_of<ShapeError>([&] { embedding(randn({10}), idx); }),
+  EXPECT_EQ(message_of<ShapeError>([&] { embedding(randn({10}), idx); }),
             "embedding: weight of shape [10] has 1 dims; expected a 2-d [num_embeddings, "
             "embedding_dim]");
-  EXPECT_EQ(error_of<DTypeError>([&] { embedding(w, ones({2})); }),
+  EXPECT_EQ(message_of<DTypeError>([&] { embedding(w, ones({2})); }),
             "embedding: indices must have an integer dtype, got f32");
   EXPECT_THROW(embedding(w, i64({10})), IndexError);
 }

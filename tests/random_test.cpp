@@ -7,9 +7,12 @@
 #include <string>
 
 #include "tensor/ops.h"
+#include "tests/test_util.h"
 
 namespace ember {
 namespace {
+
+using testing::expect_throw_message;
 
 struct Moments {
   double mean, std;
@@ -22,16 +25,6 @@ Moments moments(const std::vector<double>& v) {
   double ss = 0.0;
   for (double x : v) ss += (x - mean) * (x - mean);
   return {mean, std::sqrt(ss / static_cast<double>(v.size() - 1))};
-}
-
-template <typename E, typename F>
-void expect_throw_message(F&& f, const std::string& message) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception with message: " << message;
-  } catch (const E& e) {
-    EXPECT_EQ(std::string(e.what()), message);
-  }
 }
 
 constexpr int64_t kMillion = 1000000;

@@ -10,24 +10,12 @@
 #include <vector>
 
 #include "tensor/ops.h"
+#include "tests/test_util.h"
 
 namespace ember {
 namespace {
 
-// Runs f, expects it to throw E, and returns the message.
-template <typename E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw the wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "did not throw";
-  return "";
-}
+using testing::message_of;
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;

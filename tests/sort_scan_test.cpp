@@ -11,22 +11,15 @@
 #include <string>
 
 #include "tensor/ops.h"
+#include "tests/test_util.h"
 
 namespace ember {
 namespace {
 
+using testing::expect_throw_message;
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-template <typename E, typename F>
-void expect_throw_message(F&& f, const std::string& message) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception with message: " << message;
-  } catch (const E& e) {
-    EXPECT_EQ(std::string(e.what()), message);
-  }
-}
 
 std::vector<int64_t> ints(const Tensor& t) { return t.to_vector<int64_t>(); }
 std::vector<double> vals(const Tensor& t) { return t.to_vector<double>(); }

@@ -7,23 +7,11 @@
 
 #include "kernels/registry.h"
 #include "tensor/ops.h"
+#include "tests/test_util.h"
 #include "tensor/promotion.h"
 
 namespace ember {
 namespace {
-
-// Expects `statement` to throw E whose message contains every fragment.
-#define EXPECT_THROW_MSG(statement, E, ...)                                          \
-  do {                                                                               \
-    try {                                                                            \
-      statement;                                                                     \
-      ADD_FAILURE() << "expected " #E " from " #statement;                           \
-    } catch (const E& e) {                                                           \
-      for (const char* frag : {__VA_ARGS__})                                         \
-        EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)              \
-            << "message \"" << e.what() << "\" lacks \"" << frag << "\"";            \
-    }                                                                                \
-  } while (0)
 
 Tensor iota(const Shape& shape, DType dtype = DType::f32) {
   return arange(static_cast<double>(shape.numel()), dtype).view(shape);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 
 #include "kernels/kernel_args.h"
 
@@ -35,6 +36,22 @@ void parallel_for(int64_t n, int64_t grain_work, F&& f) {
     int64_t b = std::min(n, t * chunk), e = std::min(n, b + chunk);
     if (b < e) f(b, e);
   }
+}
+
+// parallel_for whose body may throw (it allocates, or checks its input): the first exception
+// is carried out of the OpenMP region and rethrown on the calling thread.
+template <typename F>
+void guarded_parallel_for(int64_t n, int64_t grain_work, F&& f) {
+  std::exception_ptr error;
+  parallel_for(n, grain_work, [&](int64_t b, int64_t e) {
+    try {
+      f(b, e);
+    } catch (...) {
+#pragma omp critical(ember_parallel_for_error)
+      if (!error) error = std::current_exception();
+    }
+  });
+  if (error) std::rethrow_exception(error);
 }
 
 // Calls row(ptrs, inner_strides, count) for every run of the innermost dim within the linear

@@ -132,20 +132,6 @@ void softmax_block(const A* x, int64_t xs, A* y, int64_t ys, int64_t len, int64_
   }
 }
 
-template <typename F>
-void guarded_parallel_for(int64_t n, int64_t work, F&& f) {
-  std::exception_ptr error;
-  parallel_for(n, work, [&](int64_t b, int64_t e) {
-    try {
-      f(b, e);
-    } catch (...) {
-#pragma omp critical(ember_softmax_error)
-      if (!error) error = std::current_exception();
-    }
-  });
-  if (error) std::rethrow_exception(error);
-}
-
 template <bool kLog>
 void softmax_kernel(const DimArgs& a) {
   if (a.outer * a.len * a.inner == 0) return;

@@ -134,21 +134,6 @@ void order_row(const T* in, int64_t len, int64_t k, bool descending, Scratch& s,
   for (int64_t j = 0; j < k; ++j) emit(j, p[j].second);
 }
 
-// parallel_for that carries an exception out of the OpenMP region (the first one wins).
-template <typename F>
-void guarded_parallel_for(int64_t n, int64_t work, F&& f) {
-  std::exception_ptr error;
-  parallel_for(n, work, [&](int64_t b, int64_t e) {
-    try {
-      f(b, e);
-    } catch (...) {
-#pragma omp critical(ember_sort_error)
-      if (!error) error = std::current_exception();
-    }
-  });
-  if (error) std::rethrow_exception(error);
-}
-
 // sort and topk share the kernel: k == len is a sort.
 void sort_kernel(const SortArgs& a) {
   if (a.rows == 0 || a.k == 0) return;
