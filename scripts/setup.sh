@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev libopenblas-dev       # bench/ (OpenBLAS is the CPU yardstick only)
   nlohmann-json3-dev libcli11-dev        # tools/ (JSON output, command line)
   libomp-dev zlib1g-dev
+  libboost-context-dev                   # fibers for the SIMT emulator (kernels/simt/)
 )
 
 missing=()
