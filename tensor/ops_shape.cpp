@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
 #include "tensor/promotion.h"
@@ -136,12 +137,19 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_shape[d] += t.size(d);
   }
   Tensor out = empty(out_shape, dtype, device);
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (skipped_in_cat(t)) continue;
-    int64_t len = t.size(d);
-    if (len > 0 && t.numel() > 0) out.narrow(d, offset, len).copy_(t);
-    offset += len;
+  {
+    // Built by in-place writes into a fresh tensor: cat records itself as one op instead.
+    GradModeGuard no_grad(false);
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (skipped_in_cat(t)) continue;
+      int64_t len = t.size(d);
+      if (len > 0 && t.numel() > 0) out.narrow(d, offset, len).copy_(t);
+      offset += len;
+    }
+  }
+  if (grad_recording(tensors)) {
+    record_op(OpCall{.op = OpId::cat, .inputs = tensors, .outputs = {out}, .dim = d});
   }
   return out;
 }
