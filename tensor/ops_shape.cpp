@@ -33,12 +33,16 @@ Tensor tri(const Tensor& x, int64_t diagonal, bool upper, const char* op) {
   EMBER_CHECK(x.dim() >= 2, ShapeError, op, ": input of shape ", x.shape(), " has ", x.dim(),
               " dims; expected at least 2 ([..., rows, cols])");
   Tensor out = empty(x.shape(), x.dtype(), x.device());
-  if (out.numel() == 0) return out;
-  StridedLoop loop = make_loop(out, {&x}, /*coalesce=*/false);
   ScalarArgs args;
   args.a = static_cast<double>(diagonal);
   args.b = upper ? 1.0 : 0.0;
-  kernel<ElementwiseKernel>(OpId::tri, x.device().type)(loop, args);
+  if (out.numel() > 0) {
+    StridedLoop loop = make_loop(out, {&x}, /*coalesce=*/false);
+    kernel<ElementwiseKernel>(OpId::tri, x.device().type)(loop, args);
+  }
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = OpId::tri, .inputs = {x}, .outputs = {out}, .a = args.a, .b = args.b});
+  }
   return out;
 }
 

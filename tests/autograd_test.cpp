@@ -231,6 +231,7 @@ TEST(Autograd, Errors) {
   kept.backward();
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{6.0, 12.0}));
   EXPECT_THROW_MSG(sum(sin(x)).backward(), Error, "derivative of 'sin' is not implemented");
+  EXPECT_THROW_MSG(sum(sort(x).values).backward(), Error, "derivative of 'sort'");
 }
 
 TEST(Autograd, InPlaceChecks) {
