@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
 #include "tensor/promotion.h"
@@ -21,6 +22,12 @@ Tensor run_elementwise(OpId op, DType out_dtype, std::initializer_list<const Ten
   Tensor out = empty(shape, out_dtype, device);
   StridedLoop loop = make_loop(out, inputs);
   kernel<ElementwiseKernel>(op, device.type)(loop, args);
+  if (grad_recording(inputs)) {
+    std::vector<Tensor> ins;
+    for (const Tensor* t : inputs) ins.push_back(*t);
+    record_op(OpCall{.op = op, .inputs = std::move(ins), .outputs = {out}, .a = args.a,
+                     .b = args.b});
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
 
@@ -99,9 +100,12 @@ Tensor scatter_op(OpId op, const Tensor& x, int64_t dim, const Tensor& index, co
   check_same_dtype(x, src, name);
   if (op == OpId::scatter_add) check_numeric(x, name);
   int d = wrap_dim(dim, x.dim(), name);
-  Tensor out = x.clone();
+  Tensor out = x.detach().clone();
   Tensor out1 = as_1d(out);
   scatter_into(op, out1, d, as_1d(index), as_1d(src));
+  if (grad_recording({&x, &src})) {
+    record_op(OpCall{.op = op, .inputs = {x, index, src}, .outputs = {out}, .dim = d});
+  }
   return out;
 }
 
@@ -111,13 +115,17 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_index_dtype(index, "gather");
   check_same_device("gather", {&x, &index});
   int d = wrap_dim(dim, x.dim(), "gather");
-  Tensor x1 = as_1d(x), index1 = as_1d(index);
+  Tensor x1 = as_1d(x.detach()), index1 = as_1d(index);
   check_gather_shapes(x1, d, index1, "gather");
   Tensor out = empty(index.shape(), x.dtype(), x.device());
-  if (out.numel() == 0) return out;
-  Tensor out1 = as_1d(out);
-  IndexArgs a = index_args(index1.shape(), d, x1, out1, index1, /*one_d=*/false);
-  kernel<IndexKernel>(OpId::gather, x.device().type)(a);
+  if (out.numel() > 0) {
+    Tensor out1 = as_1d(out);
+    IndexArgs a = index_args(index1.shape(), d, x1, out1, index1, /*one_d=*/false);
+    kernel<IndexKernel>(OpId::gather, x.device().type)(a);
+  }
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = OpId::gather, .inputs = {x, index}, .outputs = {out}, .dim = d});
+  }
   return out;
 }
 
@@ -145,9 +153,13 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Shape s = x.shape();
   s[d] = idx.numel();
   Tensor out = empty(s, x.dtype(), x.device());
-  if (out.numel() == 0) return out;
-  IndexArgs a = index_args(s, d, x, out, idx, /*one_d=*/true);
-  kernel<IndexKernel>(OpId::index_select, x.device().type)(a);
+  if (out.numel() > 0) {
+    IndexArgs a = index_args(s, d, x, out, idx, /*one_d=*/true);
+    kernel<IndexKernel>(OpId::index_select, x.device().type)(a);
+  }
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = OpId::index_select, .inputs = {x, idx}, .outputs = {out}, .dim = d});
+  }
   return out;
 }
 
@@ -174,11 +186,16 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
                 "inputs of dtype ",
                 dtype_name(x.dtype()), " need an integral alpha");
   }
-  Tensor out = x.clone();
-  if (src.numel() == 0) return out;
-  IndexArgs a = index_args(src.shape(), d, out, src, idx, /*one_d=*/true);
-  a.alpha = alpha;
-  kernel<IndexKernel>(OpId::index_add, x.device().type)(a);
+  Tensor out = x.detach().clone();
+  if (src.numel() > 0) {
+    IndexArgs a = index_args(src.shape(), d, out, src, idx, /*one_d=*/true);
+    a.alpha = alpha;
+    kernel<IndexKernel>(OpId::index_add, x.device().type)(a);
+  }
+  if (grad_recording({&x, &src})) {
+    record_op(OpCall{.op = OpId::index_add, .inputs = {x, idx, src}, .outputs = {out}, .dim = d,
+                     .a = alpha});
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
 
@@ -154,12 +155,27 @@ Tensor shaped(const Tensor& t, const Plan& p, bool keepdim) {
   return keepdim ? t.view(p.keep_shape) : t;
 }
 
+Shape mask_dims(const Tensor& x, const DimMask& mask) {
+  Shape dims;
+  for (int d = 0; d < x.dim(); ++d) {
+    if (mask[d]) dims.push_back(d);
+  }
+  return dims;
+}
+
 // A reduction op over a dim mask. `identity`: false for ops that cannot reduce nothing.
+// `recorded_as`: the op autograd sees (mean runs the sum kernel).
 Tensor reduce(OpId op, const char* name, const Tensor& x, const DimMask& mask, bool keepdim,
-              DType out_dtype, bool identity, const ScalarArgs& args = {}) {
+              DType out_dtype, bool identity, const ScalarArgs& args = {},
+              std::optional<OpId> recorded_as = {}) {
   Plan p = make_plan(x, mask);
   if (!identity && p.zero_dim >= 0) throw_no_identity(name, x, p.zero_dim);
-  return shaped(launch(op, x, p, out_dtype, args).out, p, keepdim);
+  Tensor out = shaped(launch(op, x, p, out_dtype, args).out, p, keepdim);
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = recorded_as.value_or(op), .inputs = {x}, .outputs = {out},
+                     .dims = mask_dims(x, mask), .keepdim = keepdim, .a = args.a, .b = args.b});
+  }
+  return out;
 }
 
 DType sum_dtype(DType d) { return is_floating(d) ? d : DType::i64; }
@@ -170,7 +186,12 @@ ValuesIndices arg_reduce(bool is_max, const char* name, const Tensor& x, int64_t
   Plan p = make_plan(x, single_dim(x, dim, name));
   if (p.zero_dim >= 0) throw_no_identity(name, x, p.zero_dim);
   Launch r = launch(is_max ? OpId::argmax : OpId::argmin, x, p, x.dtype(), {}, true);
-  return {shaped(r.out, p, keepdim), shaped(r.indices, p, keepdim)};
+  ValuesIndices out{shaped(r.out, p, keepdim), shaped(r.indices, p, keepdim)};
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = is_max ? OpId::argmax : OpId::argmin, .inputs = {x},
+                     .outputs = {out.values, out.indices}, .dim = dim, .keepdim = keepdim});
+  }
+  return out;
 }
 
 Tensor arg_full(bool is_max, const char* name, const Tensor& x, std::optional<int64_t> dim,
@@ -203,7 +224,7 @@ Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
   ScalarArgs args;
   args.b = 1.0;
   return reduce(OpId::sum, "mean", x, resolve_dims(x, dims, "mean"), keepdim, x.dtype(), true,
-                args);
+                args, OpId::mean);
 }
 
 Tensor prod(const Tensor& x, const Shape& dims, bool keepdim) {

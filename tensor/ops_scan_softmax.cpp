@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/ops.h"
 
 namespace ember {
@@ -13,7 +14,7 @@ namespace {
 // shape and `out_dtype`.
 Tensor run_along_dim(OpId op, const Tensor& x, int64_t dim, DType out_dtype) {
   const int d = wrap_dim(dim, x.dim(), op_name(op));
-  Tensor in = x.contiguous();
+  Tensor in = x.contiguous().detach();
   Tensor out = empty(x.shape(), out_dtype, x.device());
   DimArgs args;
   args.outer = 1;
@@ -26,6 +27,7 @@ Tensor run_along_dim(OpId op, const Tensor& x, int64_t dim, DType out_dtype) {
   args.in_dtype = x.dtype();
   args.out_dtype = out_dtype;
   kernel<DimKernel>(op, x.device().type)(args);
+  if (grad_recording({&x})) record_op(OpCall{.op = op, .inputs = {x}, .outputs = {out}, .dim = d});
   return out;
 }
 

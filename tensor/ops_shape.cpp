@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
 #include "tensor/promotion.h"
@@ -32,12 +33,16 @@ Tensor tri(const Tensor& x, int64_t diagonal, bool upper, const char* op) {
   EMBER_CHECK(x.dim() >= 2, ShapeError, op, ": input of shape ", x.shape(), " has ", x.dim(),
               " dims; expected at least 2 ([..., rows, cols])");
   Tensor out = empty(x.shape(), x.dtype(), x.device());
-  if (out.numel() == 0) return out;
-  StridedLoop loop = make_loop(out, {&x}, /*coalesce=*/false);
   ScalarArgs args;
   args.a = static_cast<double>(diagonal);
   args.b = upper ? 1.0 : 0.0;
-  kernel<ElementwiseKernel>(OpId::tri, x.device().type)(loop, args);
+  if (out.numel() > 0) {
+    StridedLoop loop = make_loop(out, {&x}, /*coalesce=*/false);
+    kernel<ElementwiseKernel>(OpId::tri, x.device().type)(loop, args);
+  }
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = OpId::tri, .inputs = {x}, .outputs = {out}, .a = args.a, .b = args.b});
+  }
   return out;
 }
 
@@ -136,12 +141,19 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_shape[d] += t.size(d);
   }
   Tensor out = empty(out_shape, dtype, device);
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (skipped_in_cat(t)) continue;
-    int64_t len = t.size(d);
-    if (len > 0 && t.numel() > 0) out.narrow(d, offset, len).copy_(t);
-    offset += len;
+  {
+    // Built by in-place writes into a fresh tensor: cat records itself as one op instead.
+    GradModeGuard no_grad(false);
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (skipped_in_cat(t)) continue;
+      int64_t len = t.size(d);
+      if (len > 0 && t.numel() > 0) out.narrow(d, offset, len).copy_(t);
+      offset += len;
+    }
+  }
+  if (grad_recording(tensors)) {
+    record_op(OpCall{.op = OpId::cat, .inputs = tensors, .outputs = {out}, .dim = d});
   }
   return out;
 }

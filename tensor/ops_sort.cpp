@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/ops.h"
 
 namespace ember {
@@ -14,7 +15,8 @@ namespace {
 // last dim of a contiguous [rows, len] tensor, so `dim` is swapped to the end and back.
 ValuesIndices sort_along(OpId op, const Tensor& x, int64_t k, int64_t dim, bool descending) {
   const int d = wrap_dim(dim, x.dim(), op_name(op));
-  Tensor xt = x.dim() == 0 ? x.reshape({1}) : x.transpose(d, -1).contiguous();
+  Tensor xd = x.detach();
+  Tensor xt = x.dim() == 0 ? xd.reshape({1}) : xd.transpose(d, -1).contiguous();
   const int64_t len = xt.shape().back();
   if (k < 0) k = len;
   Shape out_shape = xt.shape();
@@ -31,8 +33,12 @@ ValuesIndices sort_along(OpId op, const Tensor& x, int64_t k, int64_t dim, bool 
   args.descending = descending;
   args.dtype = x.dtype();
   kernel<SortKernel>(op, x.device().type)(args);
-  if (x.dim() == 0) return {values.reshape({}), indices.reshape({})};
-  return {values.transpose(d, -1), indices.transpose(d, -1)};
+  ValuesIndices r = x.dim() == 0 ? ValuesIndices{values.reshape({}), indices.reshape({})}
+                                  : ValuesIndices{values.transpose(d, -1), indices.transpose(d, -1)};
+  if (grad_recording({&x})) {
+    record_op(OpCall{.op = op, .inputs = {x}, .outputs = {r.values, r.indices}, .dim = d});
+  }
+  return r;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "kernels/registry.h"
 #include "tensor/factory.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 
 namespace ember {
@@ -117,6 +118,18 @@ EMBER_FORALL_DTYPES(EMBER_INSTANTIATE_ACCESS)
 
 // --- views --------------------------------------------------------------------------------
 
+namespace {
+// Records `out`, a view of `in`, so gradients flow back through it (one branch when no grad).
+Tensor viewed(const Tensor& in, Tensor out, ViewOp kind, Shape dims = {}, int64_t dim = 0,
+              double a = 0, double b = 0) {
+  if (grad_recording({&in})) {
+    record_op(OpCall{.op = OpId::copy, .view = kind, .inputs = {in}, .outputs = {out},
+                     .dims = std::move(dims), .dim = dim, .a = a, .b = b});
+  }
+  return out;
+}
+}  // namespace
+
 Tensor Tensor::as_strided(const Shape& shape, const Strides& strides,
                           std::optional<int64_t> offset) const {
   EMBER_CHECK(shape.size() == strides.size(), ShapeError, "as_strided: shape ", shape,
@@ -135,7 +148,7 @@ Tensor Tensor::as_strided(const Shape& shape, const Strides& strides,
   EMBER_CHECK(empty_view || (lo >= 0 && hi < capacity), ShapeError, "as_strided: view of shape ",
               shape, " strides ", strides, " offset ", off, " reaches elements [", lo, ", ", hi,
               "] outside the storage of ", capacity, " elements");
-  return make_tensor(storage(), shape, strides, off, dtype());
+  return viewed(*this, make_tensor(storage(), shape, strides, off, dtype()), ViewOp::as_strided);
 }
 
 namespace {
@@ -205,38 +218,41 @@ Tensor Tensor::view(const Shape& shape) const {
   EMBER_CHECK(st.has_value(), ShapeError, "view: shape ", s,
               " cannot view a tensor of shape ", this->shape(), " with strides ", strides(),
               "; call .contiguous() first or use reshape()");
-  return make_tensor(storage(), s, *st, offset(), dtype());
+  return viewed(*this, make_tensor(storage(), s, *st, offset(), dtype()), ViewOp::reshape);
 }
 
 Tensor Tensor::reshape(const Shape& shape) const {
   Shape s = infer_shape(shape, numel(), "reshape", this->shape());
   auto st = view_strides(this->shape(), strides(), s);
-  if (st) return make_tensor(storage(), s, *st, offset(), dtype());
+  if (st) return viewed(*this, make_tensor(storage(), s, *st, offset(), dtype()), ViewOp::reshape);
   return contiguous().view(s);
 }
 
 Tensor Tensor::permute(const Shape& dims) const {
   EMBER_CHECK(dims.size() == dim(), ShapeError, "permute: got ", dims.size(), " dims ", dims,
               " for a tensor with ", dim(), " dims");
-  Shape s, st;
+  Shape s, st, order;
   bool seen[kMaxDims] = {};
   for (int i = 0; i < dims.size(); ++i) {
     int d = wrap_dim(dims[i], dim(), "permute");
     EMBER_CHECK(!seen[d], ShapeError, "permute: dim ", d, " repeats in ", dims);
     seen[d] = true;
+    order.push_back(d);
     s.push_back(shape()[d]);
     st.push_back(strides()[d]);
   }
-  return make_tensor(storage(), s, st, offset(), dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset(), dtype()), ViewOp::permute, order);
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   int a = wrap_dim(dim0, dim(), "transpose"), b = wrap_dim(dim1, dim(), "transpose");
   if (dim() == 0) return *this;
-  Shape s = shape(), st = strides();
+  Shape s = shape(), st = strides(), order;
+  for (int d = 0; d < dim(); ++d) order.push_back(d);
   std::swap(s[a], s[b]);
   std::swap(st[a], st[b]);
-  return make_tensor(storage(), s, st, offset(), dtype());
+  std::swap(order[a], order[b]);
+  return viewed(*this, make_tensor(storage(), s, st, offset(), dtype()), ViewOp::permute, order);
 }
 
 Tensor Tensor::t() const {
@@ -258,7 +274,8 @@ Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<in
   Shape s = shape(), st = strides();
   s[d] = len;
   st[d] *= step;
-  return make_tensor(storage(), s, st, offset() + b * strides()[d], dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset() + b * strides()[d], dtype()),
+                ViewOp::slice, {}, d, static_cast<double>(b), static_cast<double>(step));
 }
 
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
@@ -280,7 +297,8 @@ Tensor Tensor::select(int64_t dim, int64_t index) const {
   Shape s = shape(), st = strides();
   s.erase(d);
   st.erase(d);
-  return make_tensor(storage(), s, st, offset() + i * strides()[d], dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset() + i * strides()[d], dtype()),
+                ViewOp::select, {}, d, static_cast<double>(i));
 }
 
 Tensor Tensor::expand(const Shape& shape) const {
@@ -304,7 +322,7 @@ Tensor Tensor::expand(const Shape& shape) const {
       st[i] = 0;
     }
   }
-  return make_tensor(storage(), s, st, offset(), dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset(), dtype()), ViewOp::expand);
 }
 
 Tensor Tensor::squeeze() const {
@@ -314,7 +332,7 @@ Tensor Tensor::squeeze() const {
     s.push_back(shape()[d]);
     st.push_back(strides()[d]);
   }
-  return make_tensor(storage(), s, st, offset(), dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset(), dtype()), ViewOp::reshape);
 }
 
 Tensor Tensor::squeeze(int64_t dim) const {
@@ -324,7 +342,7 @@ Tensor Tensor::squeeze(int64_t dim) const {
   Shape s = shape(), st = strides();
   s.erase(d);
   st.erase(d);
-  return make_tensor(storage(), s, st, offset(), dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset(), dtype()), ViewOp::reshape);
 }
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
@@ -333,7 +351,7 @@ Tensor Tensor::unsqueeze(int64_t dim) const {
   int64_t stride = d < this->dim() ? strides()[d] * shape()[d] : 1;
   s.insert(d, 1);
   st.insert(d, stride);
-  return make_tensor(storage(), s, st, offset(), dtype());
+  return viewed(*this, make_tensor(storage(), s, st, offset(), dtype()), ViewOp::reshape);
 }
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
@@ -362,19 +380,48 @@ Tensor Tensor::unflatten(int64_t dim, const Shape& sizes) const {
 
 // --- copies -------------------------------------------------------------------------------
 
+namespace {
+// Autograd records no in-place op: writing into a tensor that requires grad, or from one into
+// anything, while grad mode is on would silently lose gradients, so it is an error.
+void check_inplace(const char* op, const Tensor& dst, const Tensor* src) {
+  if (!grad_enabled()) return;
+  EMBER_CHECK(!dst.requires_grad(), ValueError, op, ": cannot write in place into a tensor of "
+              "shape ", dst.shape(), " that requires grad; autograd does not record in-place "
+              "ops: wrap the write in autograd::NoGradGuard (e.g. a parameter update) or compute "
+              "the result out of place");
+  EMBER_CHECK(src == nullptr || !src->requires_grad(), ValueError, op, ": the source of shape ",
+              src->shape(), " requires grad but an in-place copy is not recorded by autograd; "
+              "build the result out of place (clone, cat, where) or detach() the source");
+}
+
+void copy_into(Tensor& dst, const Tensor& src) {
+  check_same_device("copy_", {&dst, &src});
+  broadcast_shapes(src.shape(), dst.shape(), "copy_");
+  EMBER_CHECK(src.dim() <= dst.dim(), ShapeError, "copy_: source of shape ", src.shape(),
+              " cannot be broadcast into destination of shape ", dst.shape());
+  Tensor expanded = src.shape() == dst.shape() ? src : src.expand(dst.shape());
+  StridedLoop loop = make_loop(dst, {&expanded});
+  kernel<ElementwiseKernel>(OpId::copy, dst.device().type)(loop, ScalarArgs{});
+  dst.storage()->bump_version();
+}
+
+// clone() and to(dtype): a fresh copy, recorded as the op `copy`.
+Tensor copied(const Tensor& src, DType dtype) {
+  Tensor out = empty(src.shape(), dtype, src.device());
+  copy_into(out, src);
+  if (grad_recording({&src})) record_op(OpCall{.op = OpId::copy, .inputs = {src}, .outputs = {out}});
+  return out;
+}
+}  // namespace
+
 Tensor& Tensor::copy_(const Tensor& src) {
-  check_same_device("copy_", {this, &src});
-  broadcast_shapes(src.shape(), shape(), "copy_");
-  EMBER_CHECK(src.dim() <= dim(), ShapeError, "copy_: source of shape ", src.shape(),
-              " cannot be broadcast into destination of shape ", shape());
-  Tensor expanded = src.expand(shape());
-  StridedLoop loop = make_loop(*this, {&expanded});
-  kernel<ElementwiseKernel>(OpId::copy, device().type)(loop, ScalarArgs{});
-  storage()->bump_version();
+  check_inplace("copy_", *this, &src);
+  copy_into(*this, src);
   return *this;
 }
 
 Tensor& Tensor::fill_(double value) {
+  check_inplace("fill_", *this, nullptr);
   StridedLoop loop = make_loop(*this, {});
   ScalarArgs args;
   args.a = value;
@@ -383,22 +430,20 @@ Tensor& Tensor::fill_(double value) {
   return *this;
 }
 
+Tensor Tensor::detach() const {
+  return make_tensor(storage(), shape(), strides(), offset(), dtype());
+}
+
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
   return clone();
 }
 
-Tensor Tensor::clone() const {
-  Tensor out = empty(shape(), dtype(), device());
-  out.copy_(*this);
-  return out;
-}
+Tensor Tensor::clone() const { return copied(*this, dtype()); }
 
 Tensor Tensor::to(DType dtype) const {
   if (dtype == this->dtype()) return *this;
-  Tensor out = empty(shape(), dtype, device());
-  out.copy_(*this);
-  return out;
+  return copied(*this, dtype);
 }
 
 Tensor Tensor::to(Device device) const {

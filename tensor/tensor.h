@@ -15,6 +15,8 @@
 
 namespace ember {
 
+struct AutogradMeta;  // defined in autograd/: grad, the node that produced the tensor
+
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
@@ -22,6 +24,7 @@ struct TensorImpl {
   int64_t offset = 0;  // in elements
   DType dtype = DType::f32;
   bool requires_grad = false;
+  std::shared_ptr<AutogradMeta> autograd;  // set by autograd/ on leaves and recorded outputs
 };
 
 class Tensor;
@@ -138,6 +141,20 @@ class Tensor {
   Tensor matmul(const Tensor& other) const;
   Tensor softmax(int64_t dim) const;
   Tensor log_softmax(int64_t dim) const;
+
+  // --- autograd (defined in autograd/engine.cpp) ------------------------------------------
+  bool requires_grad() const { return impl().requires_grad; }
+  Tensor& requires_grad_(bool requires_grad = true);  // leaves of a floating dtype only
+  Tensor grad() const;     // accumulated gradient; undefined until a backward reaches it
+  void set_grad(const Tensor& grad) const;  // undefined clears it (zero_grad set-to-none)
+  bool is_leaf() const;    // not produced by a recorded op
+  void retain_grad() const;  // keep .grad of a non-leaf too
+  Tensor detach() const;   // same data, no history, requires_grad false
+  // Accumulates d(this)/d(leaf) into every leaf's grad. `gradient` is required unless this
+  // has one element; retain_graph keeps saved tensors for another backward; create_graph
+  // records the backward pass itself (second derivatives).
+  void backward(const Tensor& gradient = {}, bool retain_graph = false,
+                bool create_graph = false) const;
 
   std::string str() const;  // PyTorch-like printing: data (summarised when large), shape, dtype
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "autograd/rules.h"
 #include "kernels/registry.h"
 #include "tests/cases/op_case.h"
 #include "tools/commands.h"
@@ -43,7 +44,9 @@ void print_table(const std::vector<OpStatus>& ops) {
   std::printf(
       "\n* composite ops have no kernels of their own: they are device-generic code over the\n"
       "  primitive ops, available on every device that has a backend.\n"
-      "grad: derivative rules arrive with autograd.\n\n");
+      "grad: the op has a derivative rule (autograd/derivatives.cpp). A composite op shows yes\n"
+      "  only when it records itself (mean, cat); the others are differentiable exactly when\n"
+      "  the primitives they are built from are.\n\n");
   std::printf("%d ops: %d cpu kernels, %d composite, %d cuda, %d grad, %d tested\n", t.ops,
               t.cpu_kernels, t.composite, t.cuda, t.grad, t.tested);
 }
@@ -78,7 +81,7 @@ std::vector<OpStatus> op_statuses() {
     s.composite = info.composite();
     s.cpu = s.composite ? cpu_backend : has_kernel(op, DeviceType::cpu);
     s.cuda = s.composite ? cuda_backend : has_kernel(op, DeviceType::cuda);
-    s.grad = false;
+    s.grad = autograd::has_rule(op);
     s.tested = std::binary_search(tested.begin(), tested.end(), s.name);
     ops.push_back(std::move(s));
   }

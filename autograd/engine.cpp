@@ -1,0 +1,371 @@
+// The backward engine: the recording hook that builds nodes, and an iterative reverse
+// topological walk (dependency counting, no recursion) that runs each node's rule once all
+// gradients flowing into it have arrived.
+#include <string>
+#include <unordered_map>
+
+#include "autograd/autograd.h"
+#include "autograd/node.h"
+#include "autograd/rules.h"
+#include "kernels/error.h"
+#include "tensor/ops.h"
+
+namespace ember {
+namespace autograd {
+namespace {
+
+const char* view_name(ViewOp v) {
+  switch (v) {
+    case ViewOp::reshape: return "reshape";
+    case ViewOp::permute: return "permute";
+    case ViewOp::slice: return "slice";
+    case ViewOp::select: return "select";
+    case ViewOp::expand: return "expand";
+    case ViewOp::as_strided: return "as_strided";
+    case ViewOp::none: break;
+  }
+  return "copy";
+}
+
+TensorInfo info_of(const Tensor& t) {
+  return {t.shape(), t.strides(), t.offset(), t.dtype()};
+}
+
+std::shared_ptr<AutogradMeta>& meta_of(const Tensor& t) {
+  auto& m = t.impl().autograd;
+  if (!m) m = std::make_shared<AutogradMeta>();
+  return m;
+}
+
+// The hook tensor/ calls for every op on inputs that require grad (grad mode on).
+void record(OpCall&& call) {
+  bool differentiable = false;
+  for (const Tensor& o : call.outputs) differentiable |= is_floating(o.dtype());
+  if (!differentiable) return;
+
+  auto node = std::make_shared<Node>();
+  node->op = call.op;
+  node->view = call.view;
+  node->dims = std::move(call.dims);
+  node->dim = call.dim;
+  node->keepdim = call.keepdim;
+  node->a = call.a;
+  node->b = call.b;
+  node->rule = find_rule(call.op, call.view);
+  const uint32_t save_in = node->rule ? node->rule->save_inputs : 0;
+  const uint32_t save_out = node->rule ? node->rule->save_outputs : 0;
+
+  const size_t n_in = call.inputs.size();
+  node->inputs.resize(n_in);
+  node->edges.resize(n_in);
+  node->saved_inputs.resize(n_in);
+  for (size_t i = 0; i < n_in; ++i) {
+    const Tensor& t = call.inputs[i];
+    if (!t.defined()) continue;
+    node->inputs[i] = info_of(t);
+    if (t.requires_grad()) {
+      auto& m = meta_of(t);
+      if (m->grad_fn) {
+        node->edges[i].node = m->grad_fn;
+        node->edges[i].output_nr = m->output_nr;
+      } else {
+        node->edges[i].leaf = m;
+      }
+    }
+    if (save_in & (1u << i)) node->saved_inputs[i] = SavedTensor{t, t.storage()->version()};
+  }
+  const size_t n_out = call.outputs.size();
+  node->outputs.resize(n_out);
+  node->retained.resize(n_out);
+  node->saved_outputs.resize(n_out);
+  for (size_t k = 0; k < n_out; ++k) {
+    const Tensor& o = call.outputs[k];
+    node->outputs[k] = info_of(o);
+    if (save_out & (1u << k)) node->saved_outputs[k] = SavedTensor{o.detach(), o.storage()->version()};
+    if (!is_floating(o.dtype())) continue;
+    o.impl().requires_grad = true;
+    auto m = std::make_shared<AutogradMeta>();
+    m->grad_fn = node;
+    m->output_nr = static_cast<int>(k);
+    o.impl().autograd = std::move(m);
+  }
+}
+
+// Installs the hook when the library loads.
+[[maybe_unused]] const bool kHookInstalled = (set_grad_hook(&record), true);
+
+// A gradient of `shape` as the caller's leaf should hold it: its own dense storage.
+Tensor owned(const Tensor& g) {
+  if (g.is_contiguous() && g.storage().use_count() == 1) return g;
+  return g.clone();
+}
+
+void accumulate_into(AutogradMeta& m, const Tensor& g) {
+  m.grad = m.grad.defined() ? m.grad + g : owned(g);
+}
+
+// Where autograd::grad collects the gradients it was asked for.
+struct Capture {
+  std::unordered_map<const AutogradMeta*, size_t> leaves;
+  std::unordered_map<const Node*, std::vector<std::pair<int, size_t>>> outputs;
+  std::vector<Tensor> grads;
+};
+
+void add_to(Tensor& slot, const Tensor& g) { slot = slot.defined() ? slot + g : g; }
+
+Tensor fit_to_input(const Node& node, int i, Tensor g) {
+  const TensorInfo& info = node.inputs[i];
+  if (g.shape() != info.shape) {
+    EMBER_CHECK(g.numel() >= info.shape.numel(), Error, "autograd: the rule of '", node.name(),
+                "' returned a gradient of shape ", g.shape(), " for input ", i, " of shape ",
+                info.shape);
+    g = sum_to(g, info.shape);
+  }
+  if (g.dtype() != info.dtype) g = g.to(info.dtype);
+  return g;
+}
+
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads,
+                  bool retain_graph, bool create_graph, Capture* capture) {
+  GradModeGuard mode(create_graph);
+  std::unordered_map<Node*, std::vector<Tensor>> buffers;
+  std::vector<Node*> stack;
+  auto deliver_leaf = [&](const std::shared_ptr<AutogradMeta>& leaf, const Tensor& g) {
+    if (capture == nullptr) {
+      accumulate_into(*leaf, create_graph ? g : g.detach());
+      return;
+    }
+    auto it = capture->leaves.find(leaf.get());
+    if (it != capture->leaves.end()) add_to(capture->grads[it->second], g);
+  };
+
+  for (size_t r = 0; r < roots.size(); ++r) {
+    const Tensor& root = roots[r];
+    EMBER_CHECK(root.requires_grad(), ValueError, "backward: the tensor of shape ", root.shape(),
+                " does not require grad and has no grad_fn; call requires_grad_() on a leaf it "
+                "depends on before computing it (and do not compute it under NoGradGuard)");
+    Tensor g = root_grads.size() > r ? root_grads[r] : Tensor();
+    if (!g.defined()) {
+      EMBER_CHECK(root.numel() == 1, ValueError, "backward: the output has shape ", root.shape(),
+                  " (", root.numel(), " elements); a gradient is implicit only for a one-element "
+                  "output: pass gradient= of the output's shape");
+      g = ones(root.shape(), root.dtype(), root.device());
+    }
+    EMBER_CHECK(g.shape() == root.shape(), ShapeError, "backward: gradient of shape ", g.shape(),
+                " does not match the output's shape ", root.shape());
+    EMBER_CHECK(g.device() == root.device(), DeviceError, "backward: gradient is on ",
+                g.device().str(), " but the output is on ", root.device().str());
+    if (g.dtype() != root.dtype()) g = g.to(root.dtype());
+    const auto& m = root.impl().autograd;
+    if (!m || !m->grad_fn) {
+      deliver_leaf(meta_of(root), g);
+      continue;
+    }
+    Node* n = m->grad_fn.get();
+    auto& buf = buffers[n];
+    buf.resize(n->outputs.size());
+    add_to(buf[m->output_nr], g);
+    stack.push_back(n);
+  }
+
+  // Count, for every reachable node, the edges that will deliver a gradient into it.
+  std::unordered_map<Node*, int> deps;
+  {
+    std::vector<Node*> todo = stack;
+    std::unordered_map<Node*, bool> seen;
+    for (Node* n : todo) seen[n] = true;
+    while (!todo.empty()) {
+      Node* n = todo.back();
+      todo.pop_back();
+      for (const Edge& e : n->edges) {
+        if (!e.node) continue;
+        Node* c = e.node.get();
+        ++deps[c];
+        if (!seen[c]) {
+          seen[c] = true;
+          todo.push_back(c);
+        }
+      }
+    }
+  }
+  std::vector<Node*> ready;
+  for (Node* n : stack) {
+    if (deps[n] == 0 && (ready.empty() || ready.back() != n)) ready.push_back(n);
+  }
+  // Duplicates (one node reached by two roots) are dropped as nodes run.
+  std::unordered_map<Node*, bool> done;
+
+  while (!ready.empty()) {
+    Node* n = ready.back();
+    ready.pop_back();
+    if (done[n]) continue;
+    done[n] = true;
+    std::vector<Tensor> grads = std::move(buffers[n]);
+    buffers.erase(n);
+    grads.resize(n->outputs.size());
+    bool any = false;
+    for (const Tensor& g : grads) any |= g.defined();
+
+    if (any) {
+      for (size_t k = 0; k < grads.size(); ++k) {
+        if (!grads[k].defined()) continue;
+        if (auto m = n->retained[k].lock(); m && capture == nullptr) {
+          accumulate_into(*m, create_graph ? grads[k] : grads[k].detach());
+        }
+      }
+      if (capture != nullptr) {
+        auto it = capture->outputs.find(n);
+        if (it != capture->outputs.end()) {
+          for (auto [k, slot] : it->second) {
+            if (grads[k].defined()) add_to(capture->grads[slot], grads[k]);
+          }
+        }
+      }
+      EMBER_CHECK(n->rule != nullptr, Error, "backward: the derivative of '", n->name(),
+                  "' is not implemented yet; it has no rule in autograd/derivatives.cpp");
+      EMBER_CHECK(!n->released, ValueError, "backward: trying to backward through the graph a "
+                  "second time: the saved tensors of '", n->name(), "' were freed by the first "
+                  "backward; pass retain_graph=true to the first backward() (or autograd::grad) "
+                  "if you need to backward twice");
+      for (size_t k = 0; k < grads.size(); ++k) {
+        if (!grads[k].defined()) {
+          const TensorInfo& o = n->outputs[k];
+          grads[k] = zeros(o.shape, is_floating(o.dtype) ? o.dtype : DType::f32);
+        }
+      }
+      std::vector<Tensor> in_grads = n->rule->backward(BackwardCtx{*n, grads});
+      grads.clear();
+      in_grads.resize(n->edges.size());
+      for (size_t i = 0; i < n->edges.size(); ++i) {
+        const Edge& e = n->edges[i];
+        if (!e.defined() || !in_grads[i].defined()) continue;
+        Tensor g = fit_to_input(*n, static_cast<int>(i), in_grads[i]);
+        if (e.leaf) {
+          deliver_leaf(e.leaf, g);
+        } else {
+          auto& buf = buffers[e.node.get()];
+          buf.resize(e.node->outputs.size());
+          add_to(buf[e.output_nr], g);
+        }
+      }
+      if (!retain_graph) n->release();
+    }
+    for (const Edge& e : n->edges) {
+      if (e.node && --deps[e.node.get()] == 0) ready.push_back(e.node.get());
+    }
+  }
+}
+
+}  // namespace
+
+std::string Node::name() const {
+  if (view != ViewOp::none) return str("view(", view_name(view), ")");
+  return op_name(op);
+}
+
+namespace {
+Tensor unpack(const Node& n, const std::optional<SavedTensor>& s, const char* what, int i) {
+  EMBER_CHECK(s.has_value(), Error, "autograd: the rule of '", n.name(), "' reads ", what, " ",
+              i, ", which its row does not save");
+  EMBER_CHECK(s->data.storage()->version() == s->version, ValueError, "backward: ", what, " ", i,
+              " of '", n.name(), "' (shape ", s->data.shape(), ") was saved for the gradient but "
+              "has since been modified by an in-place operation (version ", s->version, " -> ",
+              s->data.storage()->version(), "); clone it before writing to it, or write after "
+              "backward()");
+  return s->data;
+}
+}  // namespace
+
+Tensor Node::input(int i) const { return unpack(*this, saved_inputs[i], "input", i); }
+
+Tensor Node::output(int i) const {
+  Tensor t = unpack(*this, saved_outputs[i], "output", i);
+  // Re-attach the output to this node so rules reading it stay differentiable.
+  Tensor alias = t.detach();
+  alias.impl().requires_grad = true;
+  auto m = std::make_shared<AutogradMeta>();
+  m->grad_fn = std::const_pointer_cast<Node>(shared_from_this());
+  m->output_nr = i;
+  alias.impl().autograd = std::move(m);
+  return alias;
+}
+
+void Node::release() {
+  bool had_saved = false;
+  for (auto& s : saved_inputs) had_saved |= s.has_value(), s.reset();
+  for (auto& s : saved_outputs) had_saved |= s.has_value(), s.reset();
+  released = released || had_saved;
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                         bool create_graph) {
+  Capture capture;
+  capture.grads.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = inputs[i];
+    EMBER_CHECK(t.requires_grad(), ValueError, "grad: input ", i, " of shape ", t.shape(),
+                " does not require grad");
+    const auto& m = meta_of(t);
+    if (m->grad_fn) {
+      capture.outputs[m->grad_fn.get()].push_back({m->output_nr, i});
+    } else {
+      capture.leaves[m.get()] = i;
+    }
+  }
+  run_backward(outputs, grad_outputs, retain_graph, create_graph, &capture);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Tensor& g = capture.grads[i];
+    if (g.defined() && g.dtype() != inputs[i].dtype()) g = g.to(inputs[i].dtype());
+  }
+  return capture.grads;
+}
+
+}  // namespace autograd
+
+// --- Tensor's autograd methods ---------------------------------------------------------------
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  if (requires_grad) {
+    EMBER_CHECK(is_floating(dtype()), DTypeError, "requires_grad_: only floating tensors can "
+                "require grad, got dtype ", dtype_name(dtype()));
+  } else {
+    EMBER_CHECK(is_leaf(), ValueError, "requires_grad_: cannot turn off requires_grad of a "
+                "non-leaf tensor (shape ", shape(), "); use detach() instead");
+  }
+  impl().requires_grad = requires_grad;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  const auto& m = impl().autograd;
+  return m ? m->grad : Tensor();
+}
+
+void Tensor::set_grad(const Tensor& grad) const {
+  if (grad.defined()) {
+    EMBER_CHECK(grad.shape() == shape(), ShapeError, "set_grad: gradient of shape ",
+                grad.shape(), " does not match the tensor's shape ", shape());
+  }
+  autograd::meta_of(*this)->grad = grad;
+}
+
+bool Tensor::is_leaf() const {
+  const auto& m = impl().autograd;
+  return !m || !m->grad_fn;
+}
+
+void Tensor::retain_grad() const {
+  EMBER_CHECK(requires_grad(), ValueError, "retain_grad: the tensor of shape ", shape(),
+              " does not require grad");
+  const auto& m = impl().autograd;
+  if (!m->grad_fn) return;  // leaves keep their grad anyway
+  m->retains_grad = true;
+  m->grad_fn->retained[m->output_nr] = m;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  autograd::run_backward({*this}, {gradient}, retain_graph, create_graph, nullptr);
+}
+
+}  // namespace ember

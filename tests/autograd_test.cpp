@@ -1,0 +1,295 @@
+// Autograd: gradcheck of every op with a rule (broadcast and non-contiguous inputs included),
+// whole graphs (MLP, deep chain, shared subexpressions), errors, grad mode and memory.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "autograd/autograd.h"
+#include "autograd/gradcheck.h"
+#include "autograd/rules.h"
+#include "tensor/ops.h"
+#include "tests/test_util.h"
+
+namespace ember {
+namespace {
+
+using autograd::gradcheck;
+using autograd::gradgradcheck;
+using Ts = std::vector<Tensor>;
+
+Tensor leaf(const Shape& s, uint64_t seed, double lo = -1.0, double hi = 1.0) {
+  Generator gen(seed);
+  return uniform(s, lo, hi, DType::f64, &gen).requires_grad_();
+}
+
+// A non-contiguous leaf: the transpose of a random [s1, s0] tensor.
+Tensor leaf_t(int64_t s0, int64_t s1, uint64_t seed) {
+  Generator gen(seed);
+  Tensor base = uniform({s1, s0}, -1.0, 1.0, DType::f64, &gen);
+  Tensor t = base.t();
+  t.requires_grad_();
+  return t;
+}
+
+TEST(Autograd, GradcheckUnary) {
+  Tensor x = leaf({3, 4}, 1), pos = leaf({3, 4}, 2, 0.5, 2.0), xt = leaf_t(3, 4, 3);
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return neg(v[0]); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return exp(v[0]); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return log(v[0]); }, {pos}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return sqrt(v[0]); }, {pos}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return tanh(v[0]); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return sigmoid(v[0]); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return relu(v[0]); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return square(v[0]); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return abs(v[0]); }, {x}));
+}
+
+TEST(Autograd, GradcheckBinaryWithBroadcast) {
+  Tensor a = leaf({3, 4}, 4), b = leaf({4}, 5, 0.5, 2.0), c = leaf({3, 1}, 6), at = leaf_t(3, 4, 7);
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0] + v[1]; }, {a, b}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0] - v[1]; }, {at, c}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0] * v[1]; }, {c, at}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0] / v[1]; }, {a, b}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0] * 3.0 - 1.0; }, {a}));
+  Tensor base = leaf({3, 4}, 8, 0.5, 2.0);
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return pow(v[0], 2.5); }, {base}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return pow(v[0], v[1]); }, {base, b}));
+}
+
+TEST(Autograd, GradcheckWhereAndCast) {
+  Tensor a = leaf({3, 4}, 9), b = leaf({4}, 10);
+  Tensor cond = gt(leaf({3, 4}, 11).detach(), 0.0);
+  EXPECT_TRUE(gradcheck([&](const Ts& v) { return where(cond, v[0], v[1]); }, {a, b}));
+  // Through f32 the function is still linear; a large step keeps f32 rounding out of it.
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0].to(DType::f32).to(DType::f64); }, {a},
+                        /*eps=*/0.25, /*atol=*/1e-5, /*rtol=*/1e-5));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return v[0].t().contiguous() * 2.0; }, {a}));
+}
+
+TEST(Autograd, GradcheckReductions) {
+  Tensor x = leaf({3, 4, 5}, 12), xt = leaf_t(4, 6, 13);
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return sum(v[0]); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return sum(v[0], {0, 2}); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return sum(v[0], {1}, true); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return mean(v[0], {-1}); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return amax(v[0], {1}); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return amin(v[0], {0}, true); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& v) { return max(v[0]); }, {x}));
+}
+
+TEST(Autograd, AmaxSplitsTiesEvenly) {
+  Tensor x = from_vector<double>({1, 3, 3, 2}).requires_grad_();
+  amax(x).backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0.5, 0.5, 0}));
+}
+
+TEST(Autograd, GradcheckMatmulSoftmax) {
+  Tensor a = leaf({2, 3, 4}, 14), b = leaf({4, 5}, 15), bt = leaf_t(4, 5, 16), v = leaf({4}, 17);
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {a, b}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {a, bt}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {v, b}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {a, v}));
+  Tensor x = leaf({3, 5}, 18), xt = leaf_t(5, 3, 19);
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return softmax(t[0], 1); }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return softmax(t[0], 0); }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return log_softmax(t[0], -1); }, {xt}));
+}
+
+TEST(Autograd, GradcheckViews) {
+  Tensor x = leaf({3, 4}, 20), xt = leaf_t(4, 3, 21), y = leaf({3, 1}, 22);
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].view({4, 3}) * 2.0; }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].reshape({12}) * 2.0; }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].permute({1, 0}) * 2.0; }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].transpose(0, 1) * 2.0; }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].slice(1, 1, 4, 2) * 2.0; }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].narrow(0, 1, 2) * 2.0; }, {xt}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].select(1, -1) * 2.0; }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].expand({2, 3, 5}) * 2.0; }, {y}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].unsqueeze(1).squeeze() * 2.0; }, {x}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return t[0].flatten() * 2.0; }, {xt}));
+}
+
+TEST(Autograd, GradcheckIndexAndCat) {
+  Tensor x = leaf({4, 3}, 23), xt = leaf_t(4, 3, 24), src = leaf({4, 2}, 25);
+  Tensor idx = from_vector<int64_t>({2, 0, 2});
+  Tensor gidx = from_vector<int64_t>({0, 2, 1, 1, 0, 0, 2, 2}, Shape{4, 2});
+  EXPECT_TRUE(gradcheck([&](const Ts& t) { return index_select(t[0], 0, idx); }, {xt}));
+  EXPECT_TRUE(gradcheck([&](const Ts& t) { return gather(t[0], 1, gidx); }, {x}));
+  Tensor aidx = from_vector<int64_t>({1, 1});
+  EXPECT_TRUE(gradcheck([&](const Ts& t) { return index_add(t[0], 1, aidx, t[1], 0.5); },
+                        {x, src}));
+  EXPECT_TRUE(gradcheck([&](const Ts& t) { return scatter_add(t[0], 1, gidx, t[1]); },
+                        {x, src}));
+  Tensor y = leaf({2, 3}, 26);
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return cat({t[0], t[1], t[0]}, 0); }, {xt, y}));
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return stack({t[0], t[0] * 2.0}, 1); }, {y}));
+}
+
+TEST(Autograd, GradGradcheck) {
+  Tensor x = leaf({3, 4}, 27), w = leaf({4}, 28);
+  EXPECT_TRUE(gradgradcheck([](const Ts& t) { return tanh(t[0]); }, {x}));
+  EXPECT_TRUE(gradgradcheck([](const Ts& t) { return t[0] * t[1] * t[0]; }, {x, w}));
+}
+
+TEST(Autograd, GradcheckReportsTheWorstElement) {
+  Tensor x = leaf({3}, 29);
+  // A function whose recorded graph (x * 2) disagrees with its value under NoGradGuard (x * 3).
+  auto wrong = [](const Ts& t) { return grad_enabled() ? t[0] * 2.0 : t[0] * 3.0; };
+  std::string msg = testing::message_of<ValueError>([&] { gradcheck(wrong, {x}); });
+  EXPECT_NE(msg.find("gradcheck: gradient mismatch at input 0 element "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("analytic"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("numeric"), std::string::npos) << msg;
+}
+
+// y = w2 . relu(W1 x + b1), loss = sum(y): gradients by hand.
+TEST(Autograd, TwoLayerMlpMatchesHandDerivedGradients) {
+  Tensor x = leaf({5, 3}, 30).detach();
+  Tensor w1 = leaf({3, 4}, 31), b1 = leaf({4}, 32), w2 = leaf({4, 2}, 33);
+  Tensor h_pre = matmul(x, w1) + b1;
+  Tensor h = relu(h_pre);
+  Tensor loss = sum(square(matmul(h, w2)));
+  loss.backward();
+  autograd::NoGradGuard no_grad;
+  Tensor y = matmul(h, w2);
+  Tensor dy = 2.0 * y;                                        // [5, 2]
+  Tensor dw2 = matmul(h.t(), dy);                             // [4, 2]
+  Tensor dh = matmul(dy, w2.t()) * gt(h_pre, 0.0).to(DType::f64);  // [5, 4]
+  Tensor dw1 = matmul(x.t(), dh);
+  Tensor db1 = sum(dh, {0});
+  auto close = [](const Tensor& a, const Tensor& b) {
+    auto av = a.to_vector<double>(), bv = b.to_vector<double>();
+    ASSERT_EQ(av.size(), bv.size());
+    for (size_t i = 0; i < av.size(); ++i) EXPECT_NEAR(av[i], bv[i], 1e-12);
+  };
+  close(w2.grad(), dw2);
+  close(w1.grad(), dw1);
+  close(b1.grad(), db1);
+  EXPECT_EQ(b1.grad().shape(), Shape{4});
+}
+
+TEST(Autograd, DeepChainRunsWithoutRecursion) {
+  Tensor x = scalar_tensor(1.0, DType::f64).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 10000; ++i) y = y * 1.0001;
+  y.backward();
+  EXPECT_NEAR(x.grad().item(), std::pow(1.0001, 10000), 1e-9);
+}
+
+TEST(Autograd, SharedSubexpressionsAccumulate) {
+  Tensor x = from_vector<double>({2.0, -3.0}).requires_grad_();
+  Tensor y = x * x + x;
+  sum(y).backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{5.0, -5.0}));
+  sum(x * 2.0).backward();  // a second backward accumulates into .grad
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{7.0, -3.0}));
+  x.set_grad(Tensor());
+  EXPECT_FALSE(x.grad().defined());
+}
+
+TEST(Autograd, LeafAndNonLeafSemantics) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  Tensor y = x * 3.0;
+  Tensor z = y * y;
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_FALSE(y.is_leaf());
+  y.retain_grad();
+  sum(z).backward();
+  EXPECT_EQ(y.grad().to_vector<double>(), (std::vector<double>{6.0, 12.0}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{18.0, 36.0}));
+  Tensor d = y.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_TRUE(d.shares_storage(y));
+  EXPECT_FALSE(gt(x, 1.0).requires_grad());  // bool outputs never require grad
+  EXPECT_FALSE(argmax(x).requires_grad());
+  EXPECT_THROW_MSG(from_vector<int64_t>({1}).requires_grad_(), DTypeError, "only floating");
+}
+
+TEST(Autograd, GradReturnsWithoutTouchingGrad) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  Tensor y = x * x * x;
+  auto g = autograd::grad({sum(y)}, {x}, {}, true, true);
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{3.0, 12.0}));
+  EXPECT_FALSE(x.grad().defined());
+  auto gg = autograd::grad({sum(g[0])}, {x}, {}, true);  // d/dx 3x^2 = 6x
+  EXPECT_EQ(gg[0].to_vector<double>(), (std::vector<double>{6.0, 12.0}));
+  auto gy = autograd::grad({sum(y * 2.0)}, {y});  // a non-leaf input
+  EXPECT_EQ(gy[0].to_vector<double>(), (std::vector<double>{2.0, 2.0}));
+}
+
+TEST(Autograd, Errors) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  Tensor plain = from_vector<double>({1.0, 2.0});
+  EXPECT_THROW_MSG(sum(plain).backward(), ValueError, "does not require grad");
+  EXPECT_THROW_MSG((x * 2.0).backward(), ValueError, "shape [2]", "pass gradient=");
+  EXPECT_THROW_MSG((x * 2.0).backward(zeros({3}, DType::f64)), ShapeError,
+                   "gradient of shape [3] does not match the output's shape [2]");
+  Tensor loss = sum(x * x);
+  loss.backward();
+  EXPECT_THROW_MSG(loss.backward(), ValueError, "second time", "'mul'", "retain_graph=true");
+  Tensor kept = sum(x * x);
+  kept.backward({}, /*retain_graph=*/true);
+  kept.backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{6.0, 12.0}));
+  EXPECT_THROW_MSG(sum(sin(x)).backward(), Error, "derivative of 'sin' is not implemented");
+  EXPECT_THROW_MSG(sum(sort(x).values).backward(), Error, "derivative of 'sort'");
+}
+
+TEST(Autograd, InPlaceChecks) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  Tensor w = from_vector<double>({3.0, 4.0});
+  Tensor y = sum(x * w);
+  w.fill_(5.0);  // w was saved by mul
+  EXPECT_THROW_MSG(y.backward(), ValueError, "input 1 of 'mul'", "modified by an in-place");
+  EXPECT_THROW_MSG(x.fill_(0.0), ValueError, "fill_: cannot write in place", "NoGradGuard");
+  EXPECT_THROW_MSG(w.copy_(x), ValueError, "copy_: the source of shape [2] requires grad");
+  {
+    autograd::NoGradGuard no_grad;
+    x.fill_(0.5);  // allowed: not recorded
+  }
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{0.5, 0.5}));
+}
+
+TEST(Autograd, NoGradGuardRecordsNothing) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  {
+    autograd::NoGradGuard no_grad;
+    Tensor y = exp(x * 2.0).view({2, 1});
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_TRUE(y.is_leaf());
+    {
+      autograd::EnableGradGuard on;
+      EXPECT_TRUE((x * 2.0).requires_grad());
+    }
+  }
+  EXPECT_TRUE(grad_enabled());
+  EXPECT_TRUE((x * 2.0).requires_grad());
+}
+
+TEST(Autograd, SavedTensorsAreReleasedByBackward) {
+  Tensor x = leaf({64, 64}, 40), w = leaf({64, 64}, 41);
+  auto forward = [&] { return sum(tanh(matmul(x, w)) * exp(x)); };
+  forward().backward();  // x.grad and w.grad now exist
+  const int64_t scalar_bytes = [] {
+    int64_t before = cpu_memory_stats().allocated;
+    Tensor s = scalar_tensor(0.0, DType::f64);
+    return cpu_memory_stats().allocated - before;
+  }();
+  const int64_t before = cpu_memory_stats().allocated;
+  {
+    Tensor loss = forward();
+    EXPECT_GT(cpu_memory_stats().allocated, before + 64 * 64 * 8);  // intermediates saved
+    loss.backward();
+    EXPECT_EQ(cpu_memory_stats().allocated, before + scalar_bytes);  // only loss itself
+  }
+  EXPECT_EQ(cpu_memory_stats().allocated, before);
+}
+
+TEST(Autograd, OpsReportRules) {
+  EXPECT_TRUE(autograd::has_rule(OpId::mul));
+  EXPECT_TRUE(autograd::has_rule(OpId::matmul));
+  EXPECT_TRUE(autograd::has_rule(OpId::cat));
+  EXPECT_FALSE(autograd::has_rule(OpId::sin));
+}
+
+}  // namespace
+}  // namespace ember
