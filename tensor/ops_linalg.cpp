@@ -2,6 +2,7 @@
 // composites bmm, addmm, outer, dot. Operands reach the kernel with their own strides, so
 // transposed or sliced matrices are multiplied without copies.
 #include "kernels/registry.h"
+#include "tensor/grad_hook.h"
 #include "tensor/iterator.h"
 #include "tensor/ops.h"
 #include "tensor/promotion.h"
@@ -65,7 +66,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   DType dt = matmul_dtype("matmul", a_in, b_in);
   EMBER_CHECK(a_in.dim() >= 1 && b_in.dim() >= 1, ShapeError, "matmul: both operands need at "
               "least 1 dim, got shapes ", a_in.shape(), " and ", b_in.shape());
-  Tensor a = a_in.to(dt), b = b_in.to(dt);
+  // Compute on detached copies; the whole product records as one matmul below.
+  Tensor a = a_in.detach().to(dt), b = b_in.detach().to(dt);
   const bool a_vec = a.dim() == 1, b_vec = b.dim() == 1;
   if (a_vec) a = a.unsqueeze(0);
   if (b_vec) b = b.unsqueeze(-1);
@@ -98,6 +100,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   }
   if (a_vec) out = out.squeeze(-2);
   if (b_vec) out = out.squeeze(-1);
+  if (grad_recording({&a_in, &b_in})) {
+    record_op(OpCall{.op = OpId::matmul, .inputs = {a_in, b_in}, .outputs = {out}});
+  }
   return out;
 }
 
@@ -118,6 +123,12 @@ Tensor addmm(const Tensor& c, const Tensor& a_in, const Tensor& b_in, double bet
   Shape s{a_in.size(0), b_in.size(1)};
   EMBER_CHECK(broadcast_shapes(c.shape(), s, "addmm") == s, ShapeError, "addmm: input of shape ",
               c.shape(), " does not broadcast to the product's shape ", s);
+  // With gradients wanted, the same value from differentiable primitives.
+  if (grad_recording({&c, &a_in, &b_in})) {
+    Tensor prod = matmul(a_in, b_in);
+    if (alpha != 1.0) prod = mul(prod, alpha);
+    return beta == 0.0 ? prod.to(dt) : add(beta == 1.0 ? c : mul(c, beta), prod).to(dt);
+  }
   Tensor out = empty(s, dt, a_in.device());
   if (beta != 0.0) out.copy_(c);  // beta == 0: c is ignored, NaN included (as in BLAS)
   run_gemm(a_in.to(dt), b_in.to(dt), out, alpha, beta);

@@ -89,6 +89,9 @@ TEST(Autograd, GradcheckMatmulSoftmax) {
   EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {a, bt}));
   EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {v, b}));
   EXPECT_TRUE(gradcheck([](const Ts& t) { return matmul(t[0], t[1]); }, {a, v}));
+  Tensor c = leaf({5}, 23), m = leaf({3, 4}, 24);
+  EXPECT_TRUE(gradcheck([](const Ts& t) { return addmm(t[0], t[1], t[2], 0.5, -2.0); },
+                        {c, m, b}));
   Tensor x = leaf({3, 5}, 18), xt = leaf_t(5, 3, 19);
   EXPECT_TRUE(gradcheck([](const Ts& t) { return softmax(t[0], 1); }, {x}));
   EXPECT_TRUE(gradcheck([](const Ts& t) { return softmax(t[0], 0); }, {xt}));
