@@ -212,16 +212,21 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
   int64_t count = 0;
   for (int64_t i = 0; i < m_host.numel(); ++i) count += mp[i] ? 1 : 0;
   Tensor out = empty({count}, x.dtype(), x.device());
-  if (count == 0) return out;
-  MaskedSelectArgs a;
-  a.numel = in.numel();
-  a.in = static_cast<const char*>(in.data_ptr());
-  a.mask = static_cast<const bool*>(m.data_ptr());
-  a.out = static_cast<char*>(out.data_ptr());
-  a.dtype = x.dtype();
-  int64_t written = kernel<MaskedSelectKernel>(OpId::masked_select, x.device().type)(a);
-  EMBER_CHECK(written == count, Error, "masked_select: the kernel wrote ", written,
-              " elements; expected ", count);
+  if (count > 0) {
+    MaskedSelectArgs a;
+    a.numel = in.numel();
+    a.in = static_cast<const char*>(in.data_ptr());
+    a.mask = static_cast<const bool*>(m.data_ptr());
+    a.out = static_cast<char*>(out.data_ptr());
+    a.dtype = x.dtype();
+    int64_t written = kernel<MaskedSelectKernel>(OpId::masked_select, x.device().type)(a);
+    EMBER_CHECK(written == count, Error, "masked_select: the kernel wrote ", written,
+                " elements; expected ", count);
+  }
+  // Recorded on the broadcast input (which records its own expand and copy) and the mask.
+  if (grad_recording({&in})) {
+    record_op(OpCall{.op = OpId::masked_select, .inputs = {in, m}, .outputs = {out}});
+  }
   return out;
 }
 
