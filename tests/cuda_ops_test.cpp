@@ -2,6 +2,7 @@
 // result (DESIGN.md tolerances; random ops bit for bit) on random inputs with broadcast,
 // non-contiguous views, sizes 0, 1 and odd, under the forward and reverse schedules; the CUDA
 // caching allocator (stats, reuse, caching off, OOM); transfers and device errors.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -161,6 +162,17 @@ TEST(CudaOps, DeviceIsAvailable) {
 #if defined(EMBER_SIMT)
   EXPECT_EQ(p.name, "SIMT emulator");
 #endif
+}
+
+// The comparison every test below relies on does catch a wrong element.
+TEST(CudaOps, ComparisonCatchesADifference) {
+  EXPECT_NONFATAL_FAILURE(
+      expect_match(full(Shape{1}, 1.0), full(Shape{1}, 1.001, DType::f32, kCuda), "probe"),
+      "element 0 cpu 1 cuda 1.001");
+  EXPECT_NONFATAL_FAILURE(
+      expect_match(full(Shape{1}, 7.0, DType::i32),
+                   empty(Shape{1}, DType::i32, kCuda).fill_(6.0), "probe"),
+      "element 0");
 }
 
 TEST(CudaOps, UnaryMatchesCpu) {
