@@ -359,6 +359,15 @@ TEST(CudaOps, TransfersRoundTripAndKeepViewsValues) {
   EXPECT_TRUE(moved.is_contiguous());
   EXPECT_EQ(moved.to(Device::cpu()).to_vector<float>(), view.to_vector<float>());
   EXPECT_EQ(empty(Shape{0, 3}, DType::f32, kCuda).to(Device::cpu()).numel(), 0);
+  const std::string printed = full(Shape{2}, 1.5, DType::f32, kCuda).str();
+  EXPECT_NE(printed.find("1.5"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("device=cuda:0"), std::string::npos) << printed;
+  // Moving a tensor that requires grad across devices would lose its gradient: refused.
+  Tensor w = ones(Shape{2});
+  w.requires_grad_(true);
+  EXPECT_THROW_MSG(w.to(kCuda), ValueError, "to: moving a tensor of shape [2] that requires grad",
+                   "detach()");
+  EXPECT_TRUE(w.detach().to(kCuda).device().is_cuda());
 }
 
 TEST(CudaOps, MixedDevicesThrowDeviceError) {
