@@ -28,6 +28,18 @@ namespace {
 
 const Device kCuda = Device::cuda(0);
 
+// Every test needs a cuda device: always there in the emulator build, skipped in a GPU build
+// on a machine without one.
+class CudaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (cuda::device_count() == 0) GTEST_SKIP() << "no cuda device";
+  }
+};
+using CudaOps = CudaTest;
+using CudaAllocator = CudaTest;
+using CudaAllocatorChild = CudaTest;
+
 double rtol_of(DType d) {
   switch (d) {
     case DType::f64:
@@ -155,7 +167,7 @@ const std::vector<UnaryCase>& unary_cases() {
   return cases;
 }
 
-TEST(CudaOps, DeviceIsAvailable) {
+TEST_F(CudaOps, DeviceIsAvailable) {
   ASSERT_GE(cuda::device_count(), 1);
   const cuda::DeviceProperties p = cuda::device_properties(0);
   EXPECT_FALSE(p.name.empty());
@@ -165,7 +177,7 @@ TEST(CudaOps, DeviceIsAvailable) {
 }
 
 // The comparison every test below relies on does catch a wrong element.
-TEST(CudaOps, ComparisonCatchesADifference) {
+TEST_F(CudaOps, ComparisonCatchesADifference) {
   EXPECT_NONFATAL_FAILURE(
       expect_match(full(Shape{1}, 1.0), full(Shape{1}, 1.001, DType::f32, kCuda), "probe"),
       "element 0 cpu 1 cuda 1.001");
@@ -175,7 +187,7 @@ TEST(CudaOps, ComparisonCatchesADifference) {
       "element 0");
 }
 
-TEST(CudaOps, UnaryMatchesCpu) {
+TEST_F(CudaOps, UnaryMatchesCpu) {
   under_schedules([] {
     uint64_t seed = 1;
     for (const UnaryCase& c : unary_cases()) {
@@ -198,7 +210,7 @@ struct BinaryCase {
   bool numeric;
 };
 
-TEST(CudaOps, BinaryMatchesCpuWithBroadcast) {
+TEST_F(CudaOps, BinaryMatchesCpuWithBroadcast) {
   const std::vector<BinaryCase> cases = {
       {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }, true},
       {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }, true},
@@ -244,7 +256,7 @@ TEST(CudaOps, BinaryMatchesCpuWithBroadcast) {
   });
 }
 
-TEST(CudaOps, IntegerFmodByZeroThrowsLikeCpu) {
+TEST_F(CudaOps, IntegerFmodByZeroThrowsLikeCpu) {
   const Tensor a = full(Shape{5}, 7.0, DType::i32), b = zeros(Shape{5}, DType::i32);
   const std::string cpu_msg = testing::message_of<ValueError>([&] { fmod(a, b); });
   const std::string cuda_msg =
@@ -255,7 +267,7 @@ TEST(CudaOps, IntegerFmodByZeroThrowsLikeCpu) {
   EXPECT_EQ(ok.to_vector<int32_t>(), std::vector<int32_t>(5, 3));
 }
 
-TEST(CudaOps, TernaryMatchesCpu) {
+TEST_F(CudaOps, TernaryMatchesCpu) {
   const std::vector<std::pair<Layout, Layout>> shapes = {
       {{Shape{1031}, false}, {Shape{1031}, false}},
       {{Shape{5, 1, 7}, false}, {Shape{4, 1}, false}},
@@ -285,7 +297,7 @@ TEST(CudaOps, TernaryMatchesCpu) {
   });
 }
 
-TEST(CudaOps, CopyCastsEveryDtypePairLikeCpu) {
+TEST_F(CudaOps, CopyCastsEveryDtypePairLikeCpu) {
   const std::vector<DType> all = {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i8,
                                   DType::u8,  DType::i32, DType::i64, DType::b8};
   under_schedules([&] {
@@ -309,7 +321,7 @@ TEST(CudaOps, CopyCastsEveryDtypePairLikeCpu) {
   });
 }
 
-TEST(CudaOps, FillMatchesCpu) {
+TEST_F(CudaOps, FillMatchesCpu) {
   under_schedules([] {
     for (DType dt : {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i8, DType::u8,
                      DType::i32, DType::i64, DType::b8}) {
@@ -324,7 +336,7 @@ TEST(CudaOps, FillMatchesCpu) {
   });
 }
 
-TEST(CudaOps, RandomIsBitIdenticalToCpu) {
+TEST_F(CudaOps, RandomIsBitIdenticalToCpu) {
   under_schedules([] {
     for (DType dt : kFloatTypes) {
       for (int64_t n : {0, 1, 7, 1031}) {
@@ -349,7 +361,7 @@ TEST(CudaOps, RandomIsBitIdenticalToCpu) {
   });
 }
 
-TEST(CudaOps, TransfersRoundTripAndKeepViewsValues) {
+TEST_F(CudaOps, TransfersRoundTripAndKeepViewsValues) {
   const Tensor x = random_input(Shape{9, 4}, DType::f32, 3);
   const Tensor back = x.to(kCuda).to(Device::cpu());
   EXPECT_EQ(back.to_vector<float>(), x.to_vector<float>());
@@ -370,14 +382,14 @@ TEST(CudaOps, TransfersRoundTripAndKeepViewsValues) {
   EXPECT_TRUE(w.detach().to(kCuda).device().is_cuda());
 }
 
-TEST(CudaOps, MixedDevicesThrowDeviceError) {
+TEST_F(CudaOps, MixedDevicesThrowDeviceError) {
   const Tensor a = ones(Shape{3}), b = ones(Shape{3}, DType::f32, kCuda);
   EXPECT_THROW_MSG(add(a, b), DeviceError, "different devices", "cpu", "cuda:0");
   EXPECT_THROW_MSG(where(lt(b, 2.0), a, b), DeviceError, "different devices");
   EXPECT_THROW_MSG(empty(Shape{3}, DType::f32, Device::cuda(5)), DeviceError, "cuda:5");
 }
 
-TEST(CudaAllocator, StatsAndBlockReuse) {
+TEST_F(CudaAllocator, StatsAndBlockReuse) {
   empty_cuda_cache();
   reset_cuda_peak();
   const MemoryStats before = cuda_memory_stats();
@@ -400,13 +412,13 @@ TEST(CudaAllocator, StatsAndBlockReuse) {
   EXPECT_GE(cuda_memory_stats().peak - before.allocated, 4096);
 }
 
-TEST(CudaAllocator, PoisonsFreshBlocks) {
+TEST_F(CudaAllocator, PoisonsFreshBlocks) {
   if (std::getenv("EMBER_DEBUG_POISON") == nullptr) GTEST_SKIP() << "EMBER_DEBUG_POISON unset";
   const Tensor t = empty(Shape{64}, DType::f32, kCuda);
   for (float v : t.to_vector<float>()) EXPECT_TRUE(std::isnan(v));
 }
 
-TEST(CudaAllocator, CachingOffReturnsBlocksAtOnce) {
+TEST_F(CudaAllocator, CachingOffReturnsBlocksAtOnce) {
   const char* prev = std::getenv("EMBER_CUDA_CACHING");
   ASSERT_EQ(prev, nullptr) << "the test sets EMBER_CUDA_CACHING in a child process";
   // The setting is read once per process, so a child process of this binary runs the check.
@@ -418,7 +430,7 @@ TEST(CudaAllocator, CachingOffReturnsBlocksAtOnce) {
 }
 
 // Run only by CachingOffReturnsBlocksAtOnce, in a child with EMBER_CUDA_CACHING=0.
-TEST(CudaAllocatorChild, DISABLED_NothingIsCached) {
+TEST_F(CudaAllocatorChild, DISABLED_NothingIsCached) {
   ASSERT_STREQ(std::getenv("EMBER_CUDA_CACHING"), "0");
   const MemoryStats before = cuda_memory_stats();
   { Tensor t = empty(Shape{1 << 16}, DType::f32, kCuda); }
@@ -427,7 +439,7 @@ TEST(CudaAllocatorChild, DISABLED_NothingIsCached) {
   EXPECT_EQ(after.allocations - before.allocations, 1);
 }
 
-TEST(CudaAllocator, OutOfMemoryStatesRequestFreeAndPeak) {
+TEST_F(CudaAllocator, OutOfMemoryStatesRequestFreeAndPeak) {
   const int64_t huge = int64_t{1} << 46;  // 64 TiB: far beyond any device
   const std::string msg = testing::message_of<OutOfMemoryError>(
       [&] { empty(Shape{huge}, DType::u8, kCuda); });
