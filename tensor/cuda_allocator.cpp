@@ -157,7 +157,7 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
 }
 
 void* cuda_allocate(size_t nbytes, int device) {
-  const int count = cuda::device_count();
+  static const int count = cuda::device_count();  // fixed for the process's lifetime
   if (device < 0 || device >= count) {
     throw DeviceError(str("storage: cannot allocate on cuda:", device, "; this machine has ",
                           count, " cuda device(s)", cuda::is_emulated() ? " (SIMT emulator)" : ""));
