@@ -175,6 +175,8 @@ TEST(Cli, InfoReportsVersionAndDevices) {
 #if defined(EMBER_SIMT)
   EXPECT_TRUE(j["devices"][1].value("available", false));
   EXPECT_EQ(j["devices"][1].value("name", ""), "SIMT emulator");
+  EXPECT_EQ(j["devices"][1].value("compute_capability", ""), "8.0");
+  EXPECT_TRUE(j["cuda_memory"].contains("peak_bytes"));
 #endif
   EXPECT_EQ(j["ops"].value("total", 0), kNumOps);
 }

@@ -1,6 +1,7 @@
 // `ember info`: what this build of ember is and what it found on this machine: version, build
-// type, compiler, OpenMP threads, CPU features and the GEMM path chosen, devices, the CPU
-// allocator's statistics and the op counts. `--json` prints the same as one object.
+// type, compiler, OpenMP threads, CPU features and the GEMM path chosen, devices (the cuda ones:
+// the SIMT emulator or the card), the CPU and CUDA allocators' statistics and the op counts.
+// `--json` prints the same as one object.
 #include <omp.h>
 
 #include <cstdio>
@@ -27,6 +28,7 @@ struct CudaDevice {
   std::string name;
   bool emulated = false;
   int64_t total_memory = 0;
+  int major = 0, minor = 0;  // compute capability
 };
 
 std::string cuda_status(const std::vector<CudaDevice>& devices) {
@@ -43,7 +45,7 @@ std::vector<CudaDevice> cuda_devices() {
 #if defined(EMBER_CUDA_BACKEND)
   for (int i = 0; i < cuda::device_count(); ++i) {
     const cuda::DeviceProperties p = cuda::device_properties(i);
-    out.push_back({i, p.name, p.emulated, static_cast<int64_t>(p.total_memory)});
+    out.push_back({i, p.name, p.emulated, static_cast<int64_t>(p.total_memory), p.major, p.minor});
   }
 #endif
   return out;
@@ -82,6 +84,7 @@ struct Info {
   const char* isa_override = std::getenv("EMBER_CPU_ISA");  // shown, applied by best_isa()
   MemoryStats memory = cpu_memory_stats();
   std::vector<CudaDevice> cuda = cuda_devices();
+  MemoryStats cuda_memory = cuda_memory_stats();
   OpTotals ops = op_totals(op_statuses());
 };
 
@@ -105,8 +108,8 @@ void print_text(const Info& i) {
     if (d.emulated) {
       std::printf("                cuda:%d (%s)\n", d.index, d.name.c_str());
     } else {
-      std::printf("                cuda:%d %s, %s\n", d.index, d.name.c_str(),
-                  human_bytes(d.total_memory).c_str());
+      std::printf("                cuda:%d %s, compute capability %d.%d, %s\n", d.index,
+                  d.name.c_str(), d.major, d.minor, human_bytes(d.total_memory).c_str());
     }
   }
   if (i.cuda.empty()) std::printf("                cuda: %s\n", cuda_status(i.cuda).c_str());
@@ -114,6 +117,14 @@ void print_text(const Info& i) {
               "process)\n",
               human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.reserved).c_str(),
               human_bytes(i.memory.peak).c_str(), static_cast<long long>(i.memory.allocations));
+  if (!i.cuda.empty()) {
+    std::printf("  cuda memory   %s allocated, %s reserved, peak %s, %lld allocations (this "
+                "process)\n",
+                human_bytes(i.cuda_memory.allocated).c_str(),
+                human_bytes(i.cuda_memory.reserved).c_str(),
+                human_bytes(i.cuda_memory.peak).c_str(),
+                static_cast<long long>(i.cuda_memory.allocations));
+  }
   std::printf(
       "  ops           %d in kernels/ops.def: %d cpu kernels, %d composite, %d cuda, %d tested\n",
       i.ops.ops, i.ops.cpu_kernels, i.ops.composite, i.ops.cuda, i.ops.tested);
@@ -135,6 +146,7 @@ void print_json(const Info& i) {
                             {"available", true},
                             {"name", d.name},
                             {"emulated", d.emulated},
+                            {"compute_capability", str(d.major, ".", d.minor)},
                             {"total_memory_bytes", d.total_memory}});
   }
   if (i.cuda.empty()) {
@@ -145,6 +157,10 @@ void print_json(const Info& i) {
                      {"reserved_bytes", i.memory.reserved},
                      {"peak_bytes", i.memory.peak},
                      {"allocations", i.memory.allocations}};
+  j["cuda_memory"] = {{"allocated_bytes", i.cuda_memory.allocated},
+                      {"reserved_bytes", i.cuda_memory.reserved},
+                      {"peak_bytes", i.cuda_memory.peak},
+                      {"allocations", i.cuda_memory.allocations}};
   j["ops"] = {{"total", i.ops.ops},           {"cpu_kernels", i.ops.cpu_kernels},
               {"composite", i.ops.composite}, {"cuda", i.ops.cuda},
               {"grad", i.ops.grad},           {"tested", i.ops.tested}};
