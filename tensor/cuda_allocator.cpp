@@ -115,11 +115,10 @@ class CudaAllocator {
       try {
         p = cuda::device_malloc(cls);
       } catch (const OutOfMemoryError&) {
-        throw OutOfMemoryError(str("cuda allocator: out of memory allocating ", nbytes,
-                                   " bytes on cuda:", device, "; the device has ",
-                                   cuda::free_memory(), " bytes free, ember holds ",
-                                   stats_.allocated, " bytes (peak ", stats_.peak,
-                                   " bytes) after returning its cache"));
+        throw OutOfMemoryError(str(
+            "cuda allocator: out of memory allocating ", nbytes, " bytes on cuda:", device,
+            "; the device has ", cuda::free_memory(), " bytes free, ember holds ", stats_.allocated,
+            " bytes (peak ", stats_.peak, " bytes) after returning its cache"));
       }
     }
     stats_.reserved += static_cast<int64_t>(cls);
@@ -130,7 +129,7 @@ class CudaAllocator {
   const bool poison_;
   std::mutex mu_;
   std::map<std::pair<int, size_t>, std::vector<void*>> free_;  // guarded by mu_
-  MemoryStats stats_;                                           // guarded by mu_
+  MemoryStats stats_;                                          // guarded by mu_
 };
 
 CudaAllocator& cuda_allocator() {
@@ -141,8 +140,7 @@ CudaAllocator& cuda_allocator() {
 }  // namespace
 
 namespace detail {
-void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
-                size_t nbytes) {
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes) {
   if (nbytes == 0) return;
   if (src_device.is_cpu()) {
     cuda::set_device(dst_device.index);
@@ -159,8 +157,8 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
 void* cuda_allocate(size_t nbytes, int device) {
   static const int count = cuda::device_count();  // fixed for the process's lifetime
   if (device < 0 || device >= count) {
-    throw DeviceError(str("storage: cannot allocate on cuda:", device, "; this machine has ",
-                          count, " cuda device(s)", cuda::is_emulated() ? " (SIMT emulator)" : ""));
+    throw DeviceError(str("storage: cannot allocate on cuda:", device, "; this machine has ", count,
+                          " cuda device(s)", cuda::is_emulated() ? " (SIMT emulator)" : ""));
   }
   if (nbytes == 0) return nullptr;
   return cuda_allocator().allocate(nbytes, device);

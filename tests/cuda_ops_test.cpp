@@ -88,9 +88,9 @@ struct Layout {
 };
 
 const std::vector<Layout> kLayouts = {
-    {Shape{}, false},        {Shape{0}, false},          {Shape{1}, false},
-    {Shape{7}, false},       {Shape{1031}, false},       {Shape{3, 0, 5}, false},
-    {Shape{13, 17}, false},  {Shape{13, 17}, true},      {Shape{2, 3, 5, 7}, false},
+    {Shape{}, false},       {Shape{0}, false},     {Shape{1}, false},
+    {Shape{7}, false},      {Shape{1031}, false},  {Shape{3, 0, 5}, false},
+    {Shape{13, 17}, false}, {Shape{13, 17}, true}, {Shape{2, 3, 5, 7}, false},
     {Shape{1, 1}, true},
 };
 
@@ -181,10 +181,9 @@ TEST_F(CudaOps, ComparisonCatchesADifference) {
   EXPECT_NONFATAL_FAILURE(
       expect_match(full(Shape{1}, 1.0), full(Shape{1}, 1.001, DType::f32, kCuda), "probe"),
       "element 0 cpu 1 cuda 1.001");
-  EXPECT_NONFATAL_FAILURE(
-      expect_match(full(Shape{1}, 7.0, DType::i32),
-                   empty(Shape{1}, DType::i32, kCuda).fill_(6.0), "probe"),
-      "element 0");
+  EXPECT_NONFATAL_FAILURE(expect_match(full(Shape{1}, 7.0, DType::i32),
+                                       empty(Shape{1}, DType::i32, kCuda).fill_(6.0), "probe"),
+                          "element 0");
 }
 
 TEST_F(CudaOps, UnaryMatchesCpu) {
@@ -195,8 +194,9 @@ TEST_F(CudaOps, UnaryMatchesCpu) {
       for (DType dt : c.numeric ? kNumericTypes : kFloatTypes) {
         for (const Layout& l : kLayouts) {
           auto [x, xc] = make_pair(l, dt, ++seed);
-          expect_match(c.f(x), c.f(xc), str(c.name, " ", dtype_name(dt), " ", l.shape,
-                                            l.transposed ? " transposed" : ""));
+          expect_match(
+              c.f(x), c.f(xc),
+              str(c.name, " ", dtype_name(dt), " ", l.shape, l.transposed ? " transposed" : ""));
         }
       }
     }
@@ -269,10 +269,8 @@ TEST_F(CudaOps, IntegerFmodByZeroThrowsLikeCpu) {
 
 TEST_F(CudaOps, TernaryMatchesCpu) {
   const std::vector<std::pair<Layout, Layout>> shapes = {
-      {{Shape{1031}, false}, {Shape{1031}, false}},
-      {{Shape{5, 1, 7}, false}, {Shape{4, 1}, false}},
-      {{Shape{13, 17}, true}, {Shape{17}, false}},
-      {{Shape{0}, false}, {Shape{1}, false}},
+      {{Shape{1031}, false}, {Shape{1031}, false}}, {{Shape{5, 1, 7}, false}, {Shape{4, 1}, false}},
+      {{Shape{13, 17}, true}, {Shape{17}, false}},  {{Shape{0}, false}, {Shape{1}, false}},
       {{Shape{}, false}, {Shape{}, false}},
   };
   under_schedules([&] {
@@ -405,7 +403,7 @@ TEST_F(CudaAllocator, StatsAndBlockReuse) {
   }
   const MemoryStats freed = cuda_memory_stats();
   EXPECT_EQ(freed.allocated, before.allocated);
-  EXPECT_EQ(freed.reserved - before.reserved, 4096);  // cached, not returned
+  EXPECT_EQ(freed.reserved - before.reserved, 4096);     // cached, not returned
   Tensor again = empty(Shape{1010}, DType::f32, kCuda);  // same class: the same block
   EXPECT_EQ(again.data_ptr(), first);
   EXPECT_EQ(cuda_memory_stats().reserved, freed.reserved);
@@ -441,16 +439,15 @@ TEST_F(CudaAllocatorChild, DISABLED_NothingIsCached) {
 
 TEST_F(CudaAllocator, OutOfMemoryStatesRequestFreeAndPeak) {
   const int64_t huge = int64_t{1} << 46;  // 64 TiB: far beyond any device
-  const std::string msg = testing::message_of<OutOfMemoryError>(
-      [&] { empty(Shape{huge}, DType::u8, kCuda); });
+  const std::string msg =
+      testing::message_of<OutOfMemoryError>([&] { empty(Shape{huge}, DType::u8, kCuda); });
   EXPECT_NE(msg.find("cuda allocator: out of memory allocating 70368744177664 bytes on cuda:0"),
             std::string::npos)
       << msg;
   EXPECT_NE(msg.find("bytes free"), std::string::npos) << msg;
   EXPECT_NE(msg.find("peak"), std::string::npos) << msg;
   // The allocator is usable afterwards.
-  EXPECT_EQ(full(Shape{3}, 1.0, DType::f32, kCuda).to_vector<float>(),
-            std::vector<float>(3, 1.0f));
+  EXPECT_EQ(full(Shape{3}, 1.0, DType::f32, kCuda).to_vector<float>(), std::vector<float>(3, 1.0f));
 }
 
 }  // namespace

@@ -110,8 +110,7 @@ void fmod_kernel(const StridedLoop& L, const ScalarArgs&) {
 
 #define EMBER_BINARY(op, F, set) \
   EMBER_REGISTER_KERNEL(cuda, op, (&binary_kernel<OpId::op, fn::F, set>))
-#define EMBER_PREDICATE(op, F) \
-  EMBER_REGISTER_KERNEL(cuda, op, (&predicate_kernel<OpId::op, fn::F>))
+#define EMBER_PREDICATE(op, F) EMBER_REGISTER_KERNEL(cuda, op, (&predicate_kernel<OpId::op, fn::F>))
 
 EMBER_BINARY(add, Add, kFloat | kInt);
 EMBER_BINARY(sub, Sub, kFloat | kInt);

@@ -40,9 +40,7 @@ template <typename T>
 struct FillOp {
   static constexpr int kOperands = 1;
   T value;
-  __device__ void operator()(char* const* p, int64_t) const {
-    *reinterpret_cast<T*>(p[0]) = value;
-  }
+  __device__ void operator()(char* const* p, int64_t) const { *reinterpret_cast<T*>(p[0]) = value; }
 };
 
 // launchers

@@ -62,8 +62,7 @@ inline bool is_contiguous(const StridedLoop& L) {
 template <bool kContiguous, typename Op>
 __global__ void elementwise_kernel(ElementwiseGrid g, int64_t n, Op op) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += step) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
     constexpr int kOps = Op::kOperands;
     char* p[kOps];
     if constexpr (kContiguous) {
@@ -85,8 +84,8 @@ __global__ void elementwise_kernel(ElementwiseGrid g, int64_t n, Op op) {
 template <typename Op>
 void run_elementwise(const StridedLoop& L, const Op& op) {
   static_assert(Op::kOperands >= 1 && Op::kOperands <= kMaxOperands);
-  EMBER_CHECK(L.nops == Op::kOperands, ValueError, "cuda elementwise driver: the loop has ",
-              L.nops, " operands; the kernel expects ", Op::kOperands);
+  EMBER_CHECK(L.nops == Op::kOperands, ValueError, "cuda elementwise driver: the loop has ", L.nops,
+              " operands; the kernel expects ", Op::kOperands);
   const int64_t n = L.numel();
   if (n == 0) return;
   const ElementwiseGrid g = make_grid(L);

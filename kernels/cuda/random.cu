@@ -77,7 +77,9 @@ void uniform_kernel(const StridedLoop& L, const ScalarArgs& s) {
   check_output(OpId::uniform, L);
   dispatch_dtype<kFloat | kInt>(
       L.dtypes[0],
-      [&]<typename T>() { run_elementwise(L, UniformOp<T>{s.a, s.b, s.seed, s.offset}); },
+      [&]<typename T>() {
+        run_elementwise(L, UniformOp<T>{s.a, s.b, s.seed, s.offset});
+      },
       [](DType) {});
 }
 
@@ -85,7 +87,9 @@ void normal_kernel(const StridedLoop& L, const ScalarArgs& s) {
   check_output(OpId::normal, L);
   dispatch_dtype<kFloat | kInt>(
       L.dtypes[0],
-      [&]<typename T>() { run_elementwise(L, NormalOp<T>{s.a, s.b, s.seed, s.offset}); },
+      [&]<typename T>() {
+        run_elementwise(L, NormalOp<T>{s.a, s.b, s.seed, s.offset});
+      },
       [](DType) {});
 }
 
@@ -97,7 +101,9 @@ void randint_kernel(const StridedLoop& L, const ScalarArgs& s) {
               "); expected low < high");
   dispatch_dtype<kFloat | kInt>(
       L.dtypes[0],
-      [&]<typename T>() { run_elementwise(L, RandintOp<T>{low, range, s.seed, s.offset}); },
+      [&]<typename T>() {
+        run_elementwise(L, RandintOp<T>{low, range, s.seed, s.offset});
+      },
       [](DType) {});
 }
 

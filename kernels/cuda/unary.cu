@@ -20,9 +20,7 @@ template <typename Out, typename In, typename F>
 struct UnaryOp {
   static constexpr int kOperands = 2;
   F f;
-  __device__ void operator()(char* const* p, int64_t) const {
-    store<Out>(p[0], f(load<In>(p[1])));
-  }
+  __device__ void operator()(char* const* p, int64_t) const { store<Out>(p[0], f(load<In>(p[1]))); }
 };
 
 // launchers
@@ -66,8 +64,7 @@ void logical_not_kernel(const StridedLoop& L, const ScalarArgs&) {
   if (L.dtypes[0] != DType::b8)
     fn::mismatched_dtype(OpId::logical_not, "cuda", 0, L.dtypes[0], DType::b8);
   dispatch_dtype<kAll>(
-      L.dtypes[1],
-      [&]<typename T>() { run_elementwise(L, UnaryOp<bool, T, fn::LogicalNot>{}); },
+      L.dtypes[1], [&]<typename T>() { run_elementwise(L, UnaryOp<bool, T, fn::LogicalNot>{}); },
       [](DType d) { fn::unsupported_dtype(OpId::logical_not, "cuda", d, kAll); });
 }
 
