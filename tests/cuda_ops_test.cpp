@@ -256,6 +256,17 @@ TEST_F(CudaOps, BinaryMatchesCpuWithBroadcast) {
   });
 }
 
+// Past kMaxBlocks * 256 elements each thread of the grid-stride loop takes several elements.
+TEST_F(CudaOps, LargeTensorsTakeSeveralElementsPerThread) {
+  const int64_t n = (int64_t{1} << 20) + 4099;
+  const Tensor a = random_input(Shape{n}, DType::f32, 77),
+               b = random_input(Shape{n}, DType::f32, 78);
+  expect_match(add(a, b), add(a.to(kCuda), b.to(kCuda)), "add, contiguous");
+  const Tensor m = random_input(Shape{1021, 1031}, DType::f32, 79);
+  expect_match(m.t().contiguous(), m.to(kCuda).t().contiguous(), "copy of a transposed view");
+  expect_match(mul(m.t(), 2.0), mul(m.to(kCuda).t(), 2.0), "mul, strided");
+}
+
 TEST_F(CudaOps, IntegerFmodByZeroThrowsLikeCpu) {
   const Tensor a = full(Shape{5}, 7.0, DType::i32), b = zeros(Shape{5}, DType::i32);
   const std::string cpu_msg = testing::message_of<ValueError>([&] { fmod(a, b); });
