@@ -150,9 +150,11 @@ CpuAllocator& cpu_allocator() {
 }  // namespace
 
 Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  if (!device.is_cpu()) {
-    throw DeviceError(str("storage: cannot allocate on ", device.str(),
-                          "; this build of ember has only the cpu backend"));
+  if (device.is_cuda()) {
+    const int index = device.index;
+    data_ = detail::cuda_allocate(nbytes, index);  // checks the index, even for 0 bytes
+    deleter_ = [nbytes, index](void* p) { detail::cuda_release(p, nbytes, index); };
+    return;
   }
   if (nbytes == 0) return;
   data_ = cpu_allocator().allocate(nbytes);

@@ -50,4 +50,18 @@ void reset_cpu_peak();
 // Returns every cached free block to the system.
 void empty_cpu_cache();
 
+// The same for the CUDA caching allocator (tensor/cuda_allocator.cpp), all devices together.
+MemoryStats cuda_memory_stats();
+void reset_cuda_peak();
+void empty_cuda_cache();
+
+namespace detail {
+// Storage's CUDA memory: throws DeviceError for a device that does not exist and
+// OutOfMemoryError when even an emptied cache leaves too little.
+void* cuda_allocate(size_t nbytes, int device);
+void cuda_release(void* p, size_t nbytes, int device);
+// Copies bytes between any two devices (at least one a cuda device); synchronous.
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes);
+}  // namespace detail
+
 }  // namespace ember

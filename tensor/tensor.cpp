@@ -448,8 +448,15 @@ Tensor Tensor::to(DType dtype) const {
 
 Tensor Tensor::to(Device device) const {
   if (device == this->device()) return *this;
-  throw DeviceError(ember::str("to: cannot move a tensor from ", this->device().str(), " to ",
-                        device.str(), "; this build of ember has only the cpu backend"));
+  EMBER_CHECK(!grad_recording({this}), ValueError, "to: moving a tensor of shape ", shape(),
+              " that requires grad from ", this->device().str(), " to ", device.str(),
+              " is not recorded by autograd; detach() it or move it under NoGradGuard");
+  // Made contiguous on its own device first, so the transfer is one memcpy of the bytes.
+  Tensor src = contiguous();
+  Tensor out = empty(shape(), dtype(), device);
+  const size_t bytes = static_cast<size_t>(numel()) * element_size();
+  detail::copy_bytes(out.data_ptr(), device, src.data_ptr(), this->device(), bytes);
+  return out;
 }
 
 }  // namespace ember

@@ -154,7 +154,11 @@ TEST(Cli, InfoReportsVersionAndDevices) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find(std::string("ember ") + EMBER_VERSION), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cpu"), std::string::npos) << r.out;
+#if defined(EMBER_SIMT)
+  EXPECT_NE(r.out.find("cuda:0 (SIMT emulator)"), std::string::npos) << r.out;
+#elif !defined(EMBER_CUDA_BACKEND)
   EXPECT_NE(r.out.find("cuda: not built"), std::string::npos) << r.out;
+#endif
 
   CliResult rj = run_cli("info --json");
   ASSERT_EQ(rj.exit_code, 0);
@@ -166,6 +170,14 @@ TEST(Cli, InfoReportsVersionAndDevices) {
   EXPECT_FALSE(j.value("gemm_isa", "").empty());
   ASSERT_TRUE(j["devices"].is_array() && !j["devices"].empty());
   EXPECT_EQ(j["devices"][0].value("type", ""), "cpu");
+  ASSERT_GE(j["devices"].size(), 2u);
+  EXPECT_EQ(j["devices"][1].value("type", ""), "cuda");
+#if defined(EMBER_SIMT)
+  EXPECT_TRUE(j["devices"][1].value("available", false));
+  EXPECT_EQ(j["devices"][1].value("name", ""), "SIMT emulator");
+  EXPECT_EQ(j["devices"][1].value("compute_capability", ""), "8.0");
+  EXPECT_TRUE(j["cuda_memory"].contains("peak_bytes"));
+#endif
   EXPECT_EQ(j["ops"].value("total", 0), kNumOps);
 }
 

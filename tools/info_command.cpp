@@ -1,6 +1,7 @@
 // `ember info`: what this build of ember is and what it found on this machine: version, build
-// type, compiler, OpenMP threads, CPU features and the GEMM path chosen, devices, the CPU
-// allocator's statistics and the op counts. `--json` prints the same as one object.
+// type, compiler, OpenMP threads, CPU features and the GEMM path chosen, devices (the cuda ones:
+// the SIMT emulator or the card), the CPU and CUDA allocators' statistics and the op counts.
+// `--json` prints the same as one object.
 #include <omp.h>
 
 #include <cstdio>
@@ -8,8 +9,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/cuda/device_api.h"
 #include "kernels/error.h"
 #include "tensor/storage.h"
 #include "tools/commands.h"
@@ -18,7 +21,35 @@ namespace ember::tools {
 
 namespace {
 
-constexpr const char* kCudaStatus = "not built (CUDA backend arrives with the CUDA issue)";
+// The cuda devices this build sees: "cuda:0 (SIMT emulator)", "cuda:0 NVIDIA H100 ...", or why
+// there are none.
+struct CudaDevice {
+  int index = 0;
+  std::string name;
+  bool emulated = false;
+  int64_t total_memory = 0;
+  int major = 0, minor = 0;  // compute capability
+};
+
+std::string cuda_status(const std::vector<CudaDevice>& devices) {
+#if defined(EMBER_CUDA_BACKEND)
+  return devices.empty() ? "no device found (no GPU or driver)" : "";
+#else
+  (void)devices;
+  return "not built (configure with the SIMT emulator or -DEMBER_CUDA=ON)";
+#endif
+}
+
+std::vector<CudaDevice> cuda_devices() {
+  std::vector<CudaDevice> out;
+#if defined(EMBER_CUDA_BACKEND)
+  for (int i = 0; i < cuda::device_count(); ++i) {
+    const cuda::DeviceProperties p = cuda::device_properties(i);
+    out.push_back({i, p.name, p.emulated, static_cast<int64_t>(p.total_memory), p.major, p.minor});
+  }
+#endif
+  return out;
+}
 
 std::string compiler_name() {
 #if defined(__clang__)
@@ -52,6 +83,8 @@ struct Info {
   std::string gemm_isa;
   const char* isa_override = std::getenv("EMBER_CPU_ISA");  // shown, applied by best_isa()
   MemoryStats memory = cpu_memory_stats();
+  std::vector<CudaDevice> cuda = cuda_devices();
+  MemoryStats cuda_memory = cuda_memory_stats();
   OpTotals ops = op_totals(op_statuses());
 };
 
@@ -71,11 +104,27 @@ void print_text(const Info& i) {
                                    : std::string("the best this cpu supports");
   std::printf("  gemm isa      %s (%s)\n", i.gemm_isa.c_str(), why.c_str());
   std::printf("  devices       cpu\n");
-  std::printf("                cuda: %s\n", kCudaStatus);
+  for (const CudaDevice& d : i.cuda) {
+    if (d.emulated) {
+      std::printf("                cuda:%d (%s)\n", d.index, d.name.c_str());
+    } else {
+      std::printf("                cuda:%d %s, compute capability %d.%d, %s\n", d.index,
+                  d.name.c_str(), d.major, d.minor, human_bytes(d.total_memory).c_str());
+    }
+  }
+  if (i.cuda.empty()) std::printf("                cuda: %s\n", cuda_status(i.cuda).c_str());
   std::printf("  cpu memory    %s allocated, %s reserved, peak %s, %lld allocations (this "
               "process)\n",
               human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.reserved).c_str(),
               human_bytes(i.memory.peak).c_str(), static_cast<long long>(i.memory.allocations));
+  if (!i.cuda.empty()) {
+    std::printf("  cuda memory   %s allocated, %s reserved, peak %s, %lld allocations (this "
+                "process)\n",
+                human_bytes(i.cuda_memory.allocated).c_str(),
+                human_bytes(i.cuda_memory.reserved).c_str(),
+                human_bytes(i.cuda_memory.peak).c_str(),
+                static_cast<long long>(i.cuda_memory.allocations));
+  }
   std::printf(
       "  ops           %d in kernels/ops.def: %d cpu kernels, %d composite, %d cuda, %d tested\n",
       i.ops.ops, i.ops.cpu_kernels, i.ops.composite, i.ops.cuda, i.ops.tested);
@@ -90,13 +139,28 @@ void print_json(const Info& i) {
   j["cpu_features"] = i.cpu_features;
   j["gemm_isa"] = i.gemm_isa;
   j["cpu_isa_override"] = i.isa_override ? nlohmann::ordered_json(i.isa_override) : nullptr;
-  j["devices"] = nlohmann::ordered_json::array(
-      {{{"type", "cpu"}, {"available", true}},
-       {{"type", "cuda"}, {"available", false}, {"status", kCudaStatus}}});
+  j["devices"] = nlohmann::ordered_json::array({{{"type", "cpu"}, {"available", true}}});
+  for (const CudaDevice& d : i.cuda) {
+    j["devices"].push_back({{"type", "cuda"},
+                            {"index", d.index},
+                            {"available", true},
+                            {"name", d.name},
+                            {"emulated", d.emulated},
+                            {"compute_capability", str(d.major, ".", d.minor)},
+                            {"total_memory_bytes", d.total_memory}});
+  }
+  if (i.cuda.empty()) {
+    j["devices"].push_back(
+        {{"type", "cuda"}, {"available", false}, {"status", cuda_status(i.cuda)}});
+  }
   j["cpu_memory"] = {{"allocated_bytes", i.memory.allocated},
                      {"reserved_bytes", i.memory.reserved},
                      {"peak_bytes", i.memory.peak},
                      {"allocations", i.memory.allocations}};
+  j["cuda_memory"] = {{"allocated_bytes", i.cuda_memory.allocated},
+                      {"reserved_bytes", i.cuda_memory.reserved},
+                      {"peak_bytes", i.cuda_memory.peak},
+                      {"allocations", i.cuda_memory.allocations}};
   j["ops"] = {{"total", i.ops.ops},           {"cpu_kernels", i.ops.cpu_kernels},
               {"composite", i.ops.composite}, {"cuda", i.ops.cuda},
               {"grad", i.ops.grad},           {"tested", i.ops.tested}};

@@ -1,0 +1,81 @@
+// CUDA copy with cast between any two dtypes and any strides (contiguous, to, clone, copy_,
+// cat, flip, ...), and fill (a constant into any strided output).
+//
+// Design: both run on the grid-stride elementwise driver (kernels/cuda/elementwise.h): one
+// thread per element, coalesced on contiguous data, coordinates decomposed only on strided
+// loops. The cast is the CPU kernel's: to bool is `!= 0` (NaN is true), f16 <-> bf16 goes
+// through float, everything else converts through the source's arithmetic type (acc_t), so a
+// copy gives the same bits as kernels/cpu/copy.cpp for every dtype pair. The dtype pair is
+// dispatched on the host (10 x 10 instantiations); fill converts its double once on the host.
+#include <type_traits>
+
+#include "kernels/cuda/elementwise.h"
+#include "kernels/registry.h"
+
+namespace ember::cuda {
+namespace {
+
+// kernels
+
+template <typename Out, typename In>
+__device__ __forceinline__ Out convert(In v) {
+  if constexpr (std::is_same_v<Out, bool>) {
+    return static_cast<acc_t<In>>(v) != acc_t<In>(0);
+  } else if constexpr (is_half_v<Out> && is_half_v<In>) {
+    return Out(static_cast<float>(v));
+  } else {
+    return static_cast<Out>(static_cast<acc_t<In>>(v));
+  }
+}
+
+template <typename Out, typename In>
+struct CopyOp {
+  static constexpr int kOperands = 2;
+  __device__ void operator()(char* const* p, int64_t) const {
+    *reinterpret_cast<Out*>(p[0]) = convert<Out>(*reinterpret_cast<const In*>(p[1]));
+  }
+};
+
+template <typename T>
+struct FillOp {
+  static constexpr int kOperands = 1;
+  T value;
+  __device__ void operator()(char* const* p, int64_t) const { *reinterpret_cast<T*>(p[0]) = value; }
+};
+
+// launchers
+
+void copy_kernel(const StridedLoop& L, const ScalarArgs&) {
+  EMBER_CHECK(L.nops == 2, ValueError, "copy: the cuda kernel expects 2 operands; got ", L.nops);
+  auto none = [](DType) {};
+  dispatch_dtype<kAll>(
+      L.dtypes[0],
+      [&]<typename Out>() {
+        dispatch_dtype<kAll>(
+            L.dtypes[1], [&]<typename In>() { run_elementwise(L, CopyOp<Out, In>{}); }, none);
+      },
+      none);
+}
+
+void fill_kernel(const StridedLoop& L, const ScalarArgs& args) {
+  EMBER_CHECK(L.nops == 1, ValueError, "fill: the cuda kernel expects 1 operand; got ", L.nops);
+  dispatch_dtype<kAll>(
+      L.dtypes[0],
+      [&]<typename T>() {
+        T v;
+        if constexpr (std::is_same_v<T, bool>) {
+          v = args.a != 0.0;
+        } else {
+          v = static_cast<T>(static_cast<acc_t<T>>(args.a));
+        }
+        run_elementwise(L, FillOp<T>{v});
+      },
+      [](DType) {});
+}
+
+}  // namespace
+
+EMBER_REGISTER_KERNEL(cuda, copy, &copy_kernel);
+EMBER_REGISTER_KERNEL(cuda, fill, &fill_kernel);
+
+}  // namespace ember::cuda
