@@ -15,13 +15,14 @@ namespace ember::tools {
 
 namespace {
 
-// A device "has a backend" once any primitive op registered a kernel there. Composite ops are
-// device-generic code over primitives, so they count as available on exactly those devices.
-bool has_backend(DeviceType device) {
+// A composite op runs on a device once every primitive op has a kernel there (which
+// primitives each composite uses is not recorded, so this is the conservative answer).
+bool has_full_backend(DeviceType device) {
   for (int i = 0; i < kNumOps; ++i) {
-    if (has_kernel(static_cast<OpId>(i), device)) return true;
+    const auto op = static_cast<OpId>(i);
+    if (!op_info(op).composite() && !has_kernel(op, device)) return false;
   }
-  return false;
+  return true;
 }
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
@@ -43,7 +44,7 @@ void print_table(const std::vector<OpStatus>& ops) {
   OpTotals t = op_totals(ops);
   std::printf(
       "\n* composite ops have no kernels of their own: they are device-generic code over the\n"
-      "  primitive ops, available on every device that has a backend.\n"
+      "  primitive ops, available on a device once every primitive op has a kernel there.\n"
       "grad: the op has a derivative rule (autograd/derivatives.cpp). A composite op shows yes\n"
       "  only when it records itself (mean, cat); the others are differentiable exactly when\n"
       "  the primitives they are built from are.\n\n");
@@ -69,8 +70,8 @@ void print_json(const std::vector<OpStatus>& ops) {
 
 std::vector<OpStatus> op_statuses() {
   std::vector<std::string> tested = ember::testing::tested_ops();  // sorted
-  const bool cpu_backend = has_backend(DeviceType::cpu);
-  const bool cuda_backend = has_backend(DeviceType::cuda);
+  const bool cpu_backend = has_full_backend(DeviceType::cpu);
+  const bool cuda_backend = has_full_backend(DeviceType::cuda);
   std::vector<OpStatus> ops;
   for (int i = 0; i < kNumOps; ++i) {
     const auto op = static_cast<OpId>(i);
