@@ -1,6 +1,8 @@
 // The backward engine: the recording hook that builds nodes, and an iterative reverse
 // topological walk (dependency counting, no recursion) that runs each node's rule once all
 // gradients flowing into it have arrived.
+#include <cmath>
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -37,6 +39,37 @@ std::shared_ptr<AutogradMeta>& meta_of(const Tensor& t) {
   return m;
 }
 
+// EMBER_ANOMALY read once; a thread's AnomalyGuard overrides it (-1: not overridden).
+bool anomaly_from_env() {
+  static const bool on = [] {
+    const char* v = std::getenv("EMBER_ANOMALY");
+    return v != nullptr && *v != '\0' && std::string(v) != "0";
+  }();
+  return on;
+}
+thread_local int anomaly_override = -1;
+
+std::string describe_tensor(const Tensor& t) {
+  return t.defined() ? str(dtype_name(t.dtype()), t.shape()) : std::string("undefined");
+}
+
+// "mul(f32[2, 3], f32[3]) -> f32[2, 3]": what anomaly mode reports as a node's origin.
+std::string describe_call(const OpCall& call) {
+  std::string s = call.view != ViewOp::none ? str("view(", view_name(call.view), ")")
+                                            : std::string(op_name(call.op));
+  s += '(';
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += describe_tensor(call.inputs[i]);
+  }
+  s += ") -> ";
+  for (size_t k = 0; k < call.outputs.size(); ++k) {
+    if (k > 0) s += ", ";
+    s += describe_tensor(call.outputs[k]);
+  }
+  return s;
+}
+
 // The hook tensor/ calls for every op on inputs that require grad (grad mode on).
 void record(OpCall&& call) {
   bool differentiable = false;
@@ -52,6 +85,7 @@ void record(OpCall&& call) {
   node->a = call.a;
   node->b = call.b;
   node->rule = find_rule(call.op, call.view);
+  if (anomaly_enabled()) node->trace = describe_call(call);
   const uint32_t save_in = node->rule ? node->rule->save_inputs : 0;
   const uint32_t save_out = node->rule ? node->rule->save_outputs : 0;
 
@@ -113,6 +147,39 @@ struct Capture {
 
 void add_to(Tensor& slot, const Tensor& g) { slot = slot.defined() ? slot + g : g; }
 
+// Runs the tensor's gradient hooks in order, each on the previous one's result.
+Tensor apply_hooks(const AutogradMeta& m, Tensor g) {
+  // By index on a copy: a hook may register further hooks (they run from the next backward).
+  for (size_t i = 0, n = m.hooks.size(); i < n; ++i) {
+    const Tensor::GradHookFn hook = m.hooks[i];
+    if (!hook) continue;
+    Tensor r = hook(g);
+    if (!r.defined()) continue;
+    EMBER_CHECK(r.shape() == g.shape(), ShapeError, "register_hook: hook ", i, " returned a "
+                "gradient of shape ", r.shape(), " for a gradient of shape ", g.shape(),
+                "; a hook returns a tensor of the gradient's shape, or an undefined one");
+    if (r.dtype() != g.dtype()) r = r.to(g.dtype());
+    g = std::move(r);
+  }
+  return g;
+}
+
+// Anomaly mode: the gradient `node` produced for input `i` must be finite.
+void check_finite(const Node& node, size_t i, const Tensor& g) {
+  const std::vector<double> v = g.detach().to(Device::cpu()).to(DType::f64).to_vector<double>();
+  size_t bad = 0, first = 0;
+  for (size_t j = v.size(); j-- > 0;) {
+    if (!std::isfinite(v[j])) ++bad, first = j;
+  }
+  if (bad == 0) return;
+  throw Error(str("backward (anomaly mode): the gradient that '", node.name(), "' computed for ",
+                  "its input ", i, " (shape ", g.shape(), ") has ", bad, " NaN/Inf element(s) of ",
+                  v.size(), ", the first at flat index ", first, " (", v[first], "); the node "
+                  "was created by ", node.trace.empty() ? std::string("a forward call made while "
+                  "anomaly mode was off (turn it on before the forward to see the call)")
+                  : node.trace));
+}
+
 Tensor fit_to_input(const Node& node, int i, Tensor g) {
   const TensorInfo& info = node.inputs[i];
   if (g.shape() != info.shape) {
@@ -128,15 +195,28 @@ Tensor fit_to_input(const Node& node, int i, Tensor g) {
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads,
                   bool retain_graph, bool create_graph, Capture* capture) {
   GradModeGuard mode(create_graph);
+  const bool anomaly = anomaly_enabled();
   std::unordered_map<Node*, std::vector<Tensor>> buffers;
   std::vector<Node*> stack;
-  auto deliver_leaf = [&](const std::shared_ptr<AutogradMeta>& leaf, const Tensor& g) {
+  auto finish_leaf = [&](const std::shared_ptr<AutogradMeta>& leaf, const Tensor& g) {
     if (capture == nullptr) {
       accumulate_into(*leaf, create_graph ? g : g.detach());
       return;
     }
-    auto it = capture->leaves.find(leaf.get());
-    if (it != capture->leaves.end()) add_to(capture->grads[it->second], g);
+    add_to(capture->grads[capture->leaves.at(leaf.get())], g);
+  };
+  // Leaves with hooks collect their whole gradient first: the hooks run once, after the walk.
+  std::vector<std::pair<std::shared_ptr<AutogradMeta>, Tensor>> hooked_leaves;
+  std::unordered_map<const AutogradMeta*, size_t> hooked_index;
+  auto deliver_leaf = [&](const std::shared_ptr<AutogradMeta>& leaf, const Tensor& g) {
+    if (capture != nullptr && !capture->leaves.count(leaf.get())) return;
+    if (leaf->hooks.empty()) {
+      finish_leaf(leaf, g);
+      return;
+    }
+    auto [it, fresh] = hooked_index.try_emplace(leaf.get(), hooked_leaves.size());
+    if (fresh) hooked_leaves.emplace_back(leaf, Tensor());
+    add_to(hooked_leaves[it->second].second, g);
   };
 
   for (size_t r = 0; r < roots.size(); ++r) {
@@ -209,7 +289,10 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
     if (any) {
       for (size_t k = 0; k < grads.size(); ++k) {
         if (!grads[k].defined()) continue;
-        if (auto m = n->retained[k].lock(); m && capture == nullptr) {
+        auto m = n->retained[k].lock();
+        if (!m) continue;
+        if (!m->hooks.empty()) grads[k] = apply_hooks(*m, grads[k]);
+        if (m->retains_grad && capture == nullptr) {
           accumulate_into(*m, create_graph ? grads[k] : grads[k].detach());
         }
       }
@@ -240,6 +323,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         const Edge& e = n->edges[i];
         if (!e.defined() || !in_grads[i].defined()) continue;
         Tensor g = fit_to_input(*n, static_cast<int>(i), in_grads[i]);
+        if (anomaly) check_finite(*n, i, g);
         if (e.leaf) {
           deliver_leaf(e.leaf, g);
         } else {
@@ -254,9 +338,16 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
       if (e.node && --deps[e.node.get()] == 0) ready.push_back(e.node.get());
     }
   }
+  for (auto& [leaf, g] : hooked_leaves) finish_leaf(leaf, apply_hooks(*leaf, g));
 }
 
 }  // namespace
+
+bool anomaly_enabled() {
+  return anomaly_override < 0 ? anomaly_from_env() : anomaly_override != 0;
+}
+
+void set_anomaly_enabled(bool enabled) { anomaly_override = enabled ? 1 : 0; }
 
 std::string Node::name() const {
   if (view != ViewOp::none) return str("view(", view_name(view), ")");
@@ -362,6 +453,39 @@ void Tensor::retain_grad() const {
   if (!m->grad_fn) return;  // leaves keep their grad anyway
   m->retains_grad = true;
   m->grad_fn->retained[m->output_nr] = m;
+}
+
+void Tensor::zero_grad(bool set_to_none) const {
+  const auto& m = impl().autograd;
+  if (!m || !m->grad.defined()) return;
+  if (set_to_none) {
+    m->grad = Tensor();
+  } else if (m->grad.requires_grad()) {
+    // A create_graph gradient belongs to a graph: replace it rather than write into it.
+    m->grad = zeros(m->grad.shape(), m->grad.dtype(), m->grad.device());
+  } else {
+    GradModeGuard off(false);
+    m->grad.zero_();
+  }
+}
+
+size_t Tensor::register_hook(GradHookFn hook) const {
+  EMBER_CHECK(requires_grad(), ValueError, "register_hook: the tensor of shape ", shape(),
+              " does not require grad, so no gradient would reach the hook; call "
+              "requires_grad_() on it (a leaf) or on a leaf it is computed from");
+  EMBER_CHECK(static_cast<bool>(hook), ValueError, "register_hook: the hook is empty");
+  const auto& m = autograd::meta_of(*this);
+  m->hooks.push_back(std::move(hook));
+  if (m->grad_fn) m->grad_fn->retained[m->output_nr] = m;
+  return m->hooks.size() - 1;
+}
+
+void Tensor::remove_hook(size_t handle) const {
+  const auto& m = impl().autograd;
+  const size_t n = m ? m->hooks.size() : 0;
+  EMBER_CHECK(handle < n && m->hooks[handle], IndexError, "remove_hook: no hook with handle ",
+              handle, " on this tensor (", n, " registered, removed ones included)");
+  m->hooks[handle] = nullptr;
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {

@@ -22,6 +22,7 @@ struct AutogradMeta {
   std::shared_ptr<autograd::Node> grad_fn;
   int output_nr = 0;
   bool retains_grad = false;
+  std::vector<Tensor::GradHookFn> hooks;  // register_hook; a removed hook is left empty
 };
 
 namespace autograd {
@@ -61,10 +62,13 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<TensorInfo> inputs;
   std::vector<Edge> edges;  // one per input; undefined when the input needs no gradient
   std::vector<TensorInfo> outputs;
-  std::vector<std::weak_ptr<AutogradMeta>> retained;  // per output, set by retain_grad()
+  // Per output, set by retain_grad() and register_hook(): the meta whose hooks run on that
+  // output's gradient and which receives it as .grad when retains_grad is set.
+  std::vector<std::weak_ptr<AutogradMeta>> retained;
   std::vector<std::optional<SavedTensor>> saved_inputs, saved_outputs;
   const Rule* rule = nullptr;  // null: the op has no derivative yet (backward throws)
   bool released = false;       // saved tensors freed by a backward without retain_graph
+  std::string trace;  // the forward call, e.g. "sqrt(f32[3])"; recorded in anomaly mode only
 
   std::string name() const;  // the op's name, e.g. "mul" or "view(permute)"
   // Saved tensors, checked against in-place modification since they were saved.

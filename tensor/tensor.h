@@ -3,6 +3,7 @@
 // ops are in tensor/ops.h; the methods here forward to them so code reads like PyTorch.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -149,6 +150,15 @@ class Tensor {
   void set_grad(const Tensor& grad) const;  // undefined clears it (zero_grad set-to-none)
   bool is_leaf() const;    // not produced by a recorded op
   void retain_grad() const;  // keep .grad of a non-leaf too
+  // Clears .grad: set_to_none leaves it undefined, otherwise it is filled with zeros in place.
+  void zero_grad(bool set_to_none = true) const;
+  // `hook` sees the whole gradient flowing into this tensor, once per backward (or
+  // autograd::grad), before it reaches .grad or the tensor's producer; returning a defined
+  // tensor (same shape) replaces it, an undefined one leaves it. Hooks run in registration
+  // order. The handle removes the hook via remove_hook.
+  using GradHookFn = std::function<Tensor(const Tensor&)>;
+  size_t register_hook(GradHookFn hook) const;
+  void remove_hook(size_t handle) const;
   Tensor detach() const;   // same data, no history, requires_grad false
   // Accumulates d(this)/d(leaf) into every leaf's grad. `gradient` is required unless this
   // has one element; retain_graph keeps saved tensors for another backward; create_graph

@@ -1,8 +1,10 @@
 // Autograd: gradcheck of every op with a rule (broadcast and non-contiguous inputs included),
-// whole graphs (MLP, deep chain, shared subexpressions), errors, grad mode and memory.
+// whole graphs (MLP, deep chain, shared subexpressions), errors, grad mode and memory, gradient
+// hooks, zero_grad and anomaly mode.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "autograd/autograd.h"
 #include "autograd/gradcheck.h"
@@ -447,6 +449,146 @@ TEST(Autograd, OpsReportRules) {
   EXPECT_TRUE(autograd::has_rule(OpId::cat));
   EXPECT_TRUE(autograd::has_rule(OpId::sin));
   EXPECT_FALSE(autograd::has_rule(OpId::unique));
+}
+
+TEST(AutogradHooks, LeafHookFiresOnceWithTheWholeGradient) {
+  Tensor x = from_vector<double>({2.0, -3.0}).requires_grad_();
+  int calls = 0;
+  std::vector<double> seen;
+  x.register_hook([&](const Tensor& g) {
+    ++calls;
+    seen = g.to_vector<double>();
+    return Tensor();  // leave it unchanged
+  });
+  sum(x * x + x).backward();  // three edges deliver into x
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, (std::vector<double>{5.0, -5.0}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{5.0, -5.0}));
+  sum(x * 2.0).backward();  // once per backward; the hook sees this backward's gradient only
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(seen, (std::vector<double>{2.0, 2.0}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{7.0, -3.0}));
+}
+
+TEST(AutogradHooks, NonLeafReplacementFlowsDownstream) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  Tensor y = x * 3.0;
+  Tensor z = y * y;
+  int calls = 0;
+  std::vector<double> seen;
+  y.register_hook([&](const Tensor& g) {
+    ++calls;
+    seen = g.to_vector<double>();
+    return g * 10.0;
+  });
+  y.retain_grad();
+  sum(z).backward();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, (std::vector<double>{6.0, 12.0}));  // dz/dy = 2y
+  EXPECT_EQ(y.grad().to_vector<double>(), (std::vector<double>{60.0, 120.0}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{180.0, 360.0}));
+}
+
+TEST(AutogradHooks, ChainRemoveAndGrad) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  std::vector<double> second_saw;
+  const size_t h0 = x.register_hook([](const Tensor& g) { return g + 1.0; });
+  x.register_hook([&](const Tensor& g) {
+    second_saw = g.to_vector<double>();
+    return g * 2.0;
+  });
+  sum(x * 3.0).backward();
+  EXPECT_EQ(second_saw, (std::vector<double>{4.0, 4.0}));  // hooks run in order
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{8.0, 8.0}));
+  x.remove_hook(h0);
+  auto g = autograd::grad({sum(x * 3.0)}, {x});  // hooks also run for autograd::grad
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{6.0, 6.0}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{8.0, 8.0}));
+  Tensor root = x * 1.0;  // a hook on the tensor backward() starts from
+  root.register_hook([](const Tensor& g) { return g * 5.0; });
+  x.zero_grad();
+  root.backward(from_vector<double>({1.0, -1.0}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{10.0, -10.0}));
+}
+
+TEST(AutogradHooks, Errors) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  EXPECT_THROW_MSG(from_vector<double>({1.0}).register_hook([](const Tensor&) {
+    return Tensor();
+  }), ValueError, "register_hook: the tensor of shape [1] does not require grad");
+  EXPECT_THROW_MSG(x.register_hook(nullptr), ValueError, "the hook is empty");
+  x.register_hook([](const Tensor&) { return zeros({3}, DType::f64); });
+  EXPECT_THROW_MSG(sum(x * 2.0).backward(), ShapeError,
+                   "hook 0 returned a gradient of shape [3] for a gradient of shape [2]");
+  x.remove_hook(0);
+  EXPECT_THROW_MSG(x.remove_hook(0), IndexError, "no hook with handle 0", "1 registered");
+  EXPECT_THROW_MSG(x.remove_hook(7), IndexError, "no hook with handle 7");
+  x.zero_grad();
+  sum(x * 2.0).backward();  // the removed hook no longer runs
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{2.0, 2.0}));
+}
+
+TEST(Autograd, ZeroGrad) {
+  Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+  x.zero_grad();  // nothing to clear
+  x.zero_grad(false);
+  EXPECT_FALSE(x.grad().defined());
+  sum(x * x).backward();
+  Tensor before = x.grad();
+  x.zero_grad(/*set_to_none=*/false);
+  ASSERT_TRUE(x.grad().defined());
+  EXPECT_TRUE(x.grad().shares_storage(before));  // zeroed in place
+  EXPECT_EQ(before.to_vector<double>(), (std::vector<double>{0.0, 0.0}));
+  sum(x * 3.0).backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{3.0, 3.0}));
+  x.zero_grad();
+  EXPECT_FALSE(x.grad().defined());
+  sum(x * 3.0).backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{3.0, 3.0}));
+  x.zero_grad();
+  sum(x * x * x).backward({}, false, /*create_graph=*/true);
+  ASSERT_TRUE(x.grad().requires_grad());
+  x.zero_grad(false);  // a gradient with history is replaced, not written into
+  EXPECT_FALSE(x.grad().requires_grad());
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0.0, 0.0}));
+}
+
+TEST(AutogradAnomaly, NamesTheNodeAndItsForwardCall) {
+  Tensor x = from_vector<double>({0.0, 4.0}).requires_grad_();
+  {
+    autograd::AnomalyGuard anomaly;
+    EXPECT_TRUE(autograd::anomaly_enabled());
+    Tensor y = sum(sqrt(x) * 2.0);
+    EXPECT_THROW_MSG(y.backward(), Error, "backward (anomaly mode)", "'sqrt'",
+                     "input 0 (shape [2])", "1 NaN/Inf element(s) of 2", "flat index 0",
+                     "created by sqrt(f64[2]) -> f64[2]");
+    EXPECT_THROW_MSG(sum(log(x)).backward(), Error, "'log'", "log(f64[2]) -> f64[2]");
+    Tensor v = x.reshape({2, 1});
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_THROW_MSG(v.backward(from_vector<double>({1.0, nan}, Shape{2, 1})), Error,
+                     "'view(reshape)'", "flat index 1",
+                     "created by view(reshape)(f64[2]) -> f64[2, 1]");
+  }
+  EXPECT_FALSE(x.grad().defined());
+  Tensor unrecorded = sum(sqrt(x));  // forward outside anomaly mode: no description kept
+  {
+    autograd::AnomalyGuard anomaly;
+    EXPECT_THROW_MSG(unrecorded.backward(), Error, "'sqrt'", "while anomaly mode was off");
+  }
+}
+
+TEST(AutogradAnomaly, OffLetsNonFiniteGradientsThrough) {
+  autograd::AnomalyGuard off(false);
+  EXPECT_FALSE(autograd::anomaly_enabled());
+  Tensor x = from_vector<double>({-1.0, 4.0}).requires_grad_();
+  sum(sqrt(x)).backward();
+  const auto g = x.grad().to_vector<double>();
+  EXPECT_TRUE(std::isnan(g[0]));
+  EXPECT_EQ(g[1], 0.25);
+  Tensor z = from_vector<double>({0.0, 2.0}).requires_grad_();
+  sum(log(z)).backward();
+  EXPECT_EQ(z.grad().to_vector<double>(),
+            (std::vector<double>{std::numeric_limits<double>::infinity(), 0.5}));
 }
 
 }  // namespace
