@@ -44,7 +44,7 @@ void gemm_ember(benchmark::State& state, int64_t n) {
 
 void gemm_openblas(benchmark::State& state, int64_t n) {
   Operands op(n);
-  const auto dim = static_cast<blasint>(n);
+  const int dim = static_cast<int>(n);
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim, dim, dim, 1.0f, op.a.data(), dim,
                 op.b.data(), dim, 0.0f, op.c.data(), dim);

@@ -3,7 +3,7 @@
 //
 // Loops (GotoBLAS/BLIS style, around a register-blocked micro-kernel):
 //
-//   for jc in N by NC, ks in K by KS:    B slab K x nc (all of K when it fits 8 MiB), packed
+//   for jc in N by NC, ks in K by KS:    B slab K x nc (all of K when it fits 16 MiB), packed
 //     pack B[ks:+KS, jc:+nc]             once per call into NR-column panels per KC block,
 //                                        shared by the team (L3)
 //     for each item (ic block of MC rows, chunk of the slab's panels):
@@ -27,10 +27,11 @@
 //
 // Blocking for Zen 4 (32 KiB L1d and 1 MiB L2 per core, 32 MiB shared L3), f32 AVX-512:
 // KC = 384 keeps the 384 x 12 x 4 B = 18 KiB B micro-panel in L1 beside the streamed A;
-// MC = 384 makes the A block 576 KiB, resident in L2 with room for the B and C traffic;
-// the B slab is capped at 8 MiB (NC <= 4080) so it stays in L3 next to the other core's
-// data. K and M are split into near-equal blocks (K = 400 runs as 2 x 200, not 384 + 16),
-// so no thin remainder block wastes a pass. Each ISA file states its own sizes.
+// MC = 384 makes the A block 576 KiB, resident in L2 with room for the B and C traffic.
+// A slab holds up to 16 MiB (NC <= 4080); only its current kc x nc block (at most 6 MiB) needs
+// to stay in L3, and wide slabs keep A from being repacked for many column blocks. K and M
+// are split into near-equal blocks (K = 400 runs as 2 x 200, not 384 + 16), so no thin
+// remainder block wastes a pass. Each ISA file states its own sizes.
 //
 // A row-major C (csc == 1) is computed as C^T = B^T A^T by swapping the operands and their
 // strides, so the kernel's vector loads and stores run along contiguous C in both layouts.
@@ -42,10 +43,11 @@
 // (down to 4 MR panels) and, for short M, the slab's panels into chunks. Items are claimed
 // from atomic counters, so threads that run slower, are preempted, or start late simply take
 // fewer; waits (slab packed, previous slab consumed) cover only claimed items, spin briefly
-// and then yield. A caller whose team was starved of CPU time (it waited longer for the team
-// than it worked itself, as when the OpenMP helper shares its core on a loaded machine) runs
-// alone for 0.1 s, doubling up to 1.6 s while that persists. Pack buffers are thread_local and
-// grow on demand, so steady-state calls do not allocate.
+// and then yield. A caller whose team was starved of CPU time twice in a row (a member found
+// no item left to run in a call lasting over 1 ms, as when the OpenMP helper shares the
+// caller's core on a loaded machine) runs alone for 0.1 s, doubling up to 1.6 s while that
+// persists. Pack buffers are thread_local and grow on demand, so steady-state calls do not
+// allocate.
 #include "kernels/cpu/gemm.h"
 
 #include <omp.h>
@@ -71,7 +73,7 @@ constexpr double kWorkPerThread = 64.0 * 64 * 64 / 2;  // multiply-adds that jus
 constexpr int64_t kItemsPerThread = 4;  // work items per thread, for dynamic balance
 constexpr int64_t kMinMcPanels = 4;     // smallest row block, in MR panels, when cutting M
 constexpr int kSpinsBeforeYield = 1000;  // pause loops (a few microseconds) before yielding
-constexpr int64_t kMaxSlabBytes = int64_t{8} << 20;  // packed B per slab
+constexpr int64_t kMaxSlabBytes = int64_t{16} << 20;  // packed B per slab
 constexpr size_t kBufferAlign = 64;
 
 using Clock = std::chrono::steady_clock;

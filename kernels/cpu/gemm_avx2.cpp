@@ -131,14 +131,18 @@ EMBER_AVX2_TARGET void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rs, in
 // f32: the 384 x 6 x 4 B = 9 KiB B micro-panel stays in L1, the 384 x 384 (576 KiB) A block in
 // L2; f64 halves mc to keep the A block's size.
 const GemmKernel<float>& sgemm_kernel_avx2() {
-  static const GemmKernel<float> kernel{16,  kNr,           384,           384,  4080,
-                                        &pack_a<float>, &pack_b<float>, &micro<float>};
+  static const GemmKernel<float> kernel{.mr = 16, .nr = kNr, .mc = 384, .kc = 384, .nc = 4080,
+                                        .pack_a = &pack_a<float>,
+                                        .pack_b = &pack_b<float>,
+                                        .micro = &micro<float>};
   return kernel;
 }
 
 const GemmKernel<double>& dgemm_kernel_avx2() {
-  static const GemmKernel<double> kernel{8,   kNr,            192,            384,  2040,
-                                         &pack_a<double>, &pack_b<double>, &micro<double>};
+  static const GemmKernel<double> kernel{.mr = 8, .nr = kNr, .mc = 192, .kc = 384, .nc = 2040,
+                                         .pack_a = &pack_a<double>,
+                                         .pack_b = &pack_b<double>,
+                                         .micro = &micro<double>};
   return kernel;
 }
 

@@ -170,14 +170,18 @@ EMBER_AVX512_TARGET void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rs, 
 // the 384 x 12 x 4 B = 18 KiB B micro-panel stays in L1. f64 uses mc = kc = 256 for similar
 // byte budgets (a 512 KiB A block, a 24 KiB B micro-panel).
 const GemmKernel<float>& sgemm_kernel_avx512() {
-  static const GemmKernel<float> kernel{32,  kNr,           384,           384,  4080,
-                                        &pack_a<float>, &pack_b<float>, &micro<float>};
+  static const GemmKernel<float> kernel{.mr = 32, .nr = kNr, .mc = 384, .kc = 384, .nc = 4080,
+                                        .pack_a = &pack_a<float>,
+                                        .pack_b = &pack_b<float>,
+                                        .micro = &micro<float>};
   return kernel;
 }
 
 const GemmKernel<double>& dgemm_kernel_avx512() {
-  static const GemmKernel<double> kernel{16,  kNr,            256,            256,  2040,
-                                         &pack_a<double>, &pack_b<double>, &micro<double>};
+  static const GemmKernel<double> kernel{.mr = 16, .nr = kNr, .mc = 256, .kc = 256, .nc = 2040,
+                                         .pack_a = &pack_a<double>,
+                                         .pack_b = &pack_b<double>,
+                                         .micro = &micro<double>};
   return kernel;
 }
 

@@ -35,15 +35,18 @@ void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rs, int64_t cs, T* dst) 
 }  // namespace
 
 const GemmKernel<float>& sgemm_kernel_portable() {
-  static const GemmKernel<float> kernel{8,   kNr,           256,           256,  4096,
-                                        &pack_a<float, 8>, &pack_b<float>, &micro<float, 8>};
+  static const GemmKernel<float> kernel{.mr = 8, .nr = kNr, .mc = 256, .kc = 256, .nc = 4096,
+                                        .pack_a = &pack_a<float, 8>,
+                                        .pack_b = &pack_b<float>,
+                                        .micro = &micro<float, 8>};
   return kernel;
 }
 
 const GemmKernel<double>& dgemm_kernel_portable() {
-  static const GemmKernel<double> kernel{4,   kNr,         128,          256,    2048,
-                                         &pack_a<double, 4>, &pack_b<double>,
-                                         &micro<double, 4>};
+  static const GemmKernel<double> kernel{.mr = 4, .nr = kNr, .mc = 128, .kc = 256, .nc = 2048,
+                                         .pack_a = &pack_a<double, 4>,
+                                         .pack_b = &pack_b<double>,
+                                         .micro = &micro<double, 4>};
   return kernel;
 }
 
