@@ -15,6 +15,7 @@
 
 #include "kernels/dtype.h"
 #include "kernels/error.h"
+#include "kernels/kernel_args.h"
 #include "kernels/macros.h"
 #include "kernels/op_table.h"
 
@@ -496,6 +497,37 @@ inline const char* dtype_set_name(unsigned set) {
   throw DTypeError(str(op_name(op), ": the ", device, " kernel got operand ", operand, " of dtype ",
                        dtype_name(got), "; expected ", dtype_name(expected),
                        " (operand 0 is the output)"));
+}
+
+// The functor of op F with its parameters from ScalarArgs (both backends' launchers use it).
+template <typename F>
+F make_functor(const ScalarArgs&) {
+  return F{};
+}
+template <>
+inline LeakyRelu make_functor(const ScalarArgs& args) {
+  return LeakyRelu{args.a};
+}
+template <>
+inline Softplus make_functor(const ScalarArgs& args) {
+  return Softplus{args.a, args.b};
+}
+template <>
+inline Clamp make_functor(const ScalarArgs& args) {
+  return Clamp{args.a, args.b};
+}
+
+// One element converted between storage types, as copy/cast does it: through the source's
+// arithmetic type, and to bool as "is nonzero".
+template <typename Out, typename In>
+EMBER_HD inline Out convert(In v) {
+  if constexpr (std::is_same_v<Out, bool>) {
+    return static_cast<acc_t<In>>(v) != acc_t<In>(0);
+  } else if constexpr (is_half_v<Out> && is_half_v<In>) {
+    return Out(static_cast<float>(v));
+  } else {
+    return static_cast<Out>(static_cast<acc_t<In>>(v));
+  }
 }
 
 }  // namespace ember::fn

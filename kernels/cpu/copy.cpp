@@ -3,21 +3,11 @@
 #include <cstring>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/functors.h"
 #include "kernels/registry.h"
 
 namespace ember::cpu {
 namespace {
-
-template <typename Out, typename In>
-Out convert(In v) {
-  if constexpr (std::is_same_v<Out, bool>) {
-    return static_cast<acc_t<In>>(v) != acc_t<In>(0);
-  } else if constexpr (is_half_v<Out> && is_half_v<In>) {
-    return Out(static_cast<float>(v));
-  } else {
-    return static_cast<Out>(static_cast<acc_t<In>>(v));
-  }
-}
 
 template <typename Out, typename In>
 void copy_typed(const StridedLoop& L) {
@@ -31,9 +21,9 @@ void copy_typed(const StridedLoop& L) {
       }
     }
     if (s[0] == 1 && s[1] == 1) {
-      for (int64_t i = 0; i < n; ++i) o[i] = convert<Out>(a[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = fn::convert<Out>(a[i]);
     } else {
-      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = convert<Out>(a[i * s[1]]);
+      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = fn::convert<Out>(a[i * s[1]]);
     }
   });
 }

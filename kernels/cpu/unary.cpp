@@ -39,28 +39,11 @@ void apply_unary(const StridedLoop& L, int64_t cost, const F& f) {
   });
 }
 
-template <typename F>
-F make_functor(const ScalarArgs&) {
-  return F{};
-}
-template <>
-fn::LeakyRelu make_functor(const ScalarArgs& args) {
-  return fn::LeakyRelu{args.a};
-}
-template <>
-fn::Softplus make_functor(const ScalarArgs& args) {
-  return fn::Softplus{args.a, args.b};
-}
-template <>
-fn::Clamp make_functor(const ScalarArgs& args) {
-  return fn::Clamp{args.a, args.b};
-}
-
 // Ops whose output dtype is the input's.
 template <OpId kOp, typename F, unsigned kSet, int64_t kCost>
 void unary_kernel(const StridedLoop& L, const ScalarArgs& args) {
   if (L.dtypes[1] != L.dtypes[0]) fn::mismatched_dtype(kOp, "cpu", 1, L.dtypes[1], L.dtypes[0]);
-  const F f = make_functor<F>(args);
+  const F f = fn::make_functor<F>(args);
   dispatch_dtype<kSet>(
       L.dtypes[0], [&]<typename T>() { apply_unary<T, T>(L, kCost, f); },
       [](DType d) { fn::unsupported_dtype(kOp, "cpu", d, kSet); });

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "kernels/cuda/elementwise.h"
+#include "kernels/functors.h"
 #include "kernels/registry.h"
 
 namespace ember::cuda {
@@ -18,21 +19,10 @@ namespace {
 // kernels
 
 template <typename Out, typename In>
-__device__ __forceinline__ Out convert(In v) {
-  if constexpr (std::is_same_v<Out, bool>) {
-    return static_cast<acc_t<In>>(v) != acc_t<In>(0);
-  } else if constexpr (is_half_v<Out> && is_half_v<In>) {
-    return Out(static_cast<float>(v));
-  } else {
-    return static_cast<Out>(static_cast<acc_t<In>>(v));
-  }
-}
-
-template <typename Out, typename In>
 struct CopyOp {
   static constexpr int kOperands = 2;
   __device__ void operator()(char* const* p, int64_t) const {
-    *reinterpret_cast<Out*>(p[0]) = convert<Out>(*reinterpret_cast<const In*>(p[1]));
+    *reinterpret_cast<Out*>(p[0]) = fn::convert<Out>(*reinterpret_cast<const In*>(p[1]));
   }
 };
 

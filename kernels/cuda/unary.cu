@@ -25,23 +25,6 @@ struct UnaryOp {
 
 // launchers
 
-template <typename F>
-F make_functor(const ScalarArgs&) {
-  return F{};
-}
-template <>
-fn::LeakyRelu make_functor(const ScalarArgs& args) {
-  return fn::LeakyRelu{args.a};
-}
-template <>
-fn::Softplus make_functor(const ScalarArgs& args) {
-  return fn::Softplus{args.a, args.b};
-}
-template <>
-fn::Clamp make_functor(const ScalarArgs& args) {
-  return fn::Clamp{args.a, args.b};
-}
-
 void check_operands(OpId op, const StridedLoop& L) {
   EMBER_CHECK(L.nops == 2, ValueError, op_name(op), ": the cuda kernel expects 2 operands; got ",
               L.nops);
@@ -52,7 +35,7 @@ template <OpId kOp, typename F, unsigned kSet>
 void unary_kernel(const StridedLoop& L, const ScalarArgs& args) {
   check_operands(kOp, L);
   if (L.dtypes[1] != L.dtypes[0]) fn::mismatched_dtype(kOp, "cuda", 1, L.dtypes[1], L.dtypes[0]);
-  const F f = make_functor<F>(args);
+  const F f = fn::make_functor<F>(args);
   dispatch_dtype<kSet>(
       L.dtypes[0], [&]<typename T>() { run_elementwise(L, UnaryOp<T, T, F>{f}); },
       [](DType d) { fn::unsupported_dtype(kOp, "cuda", d, kSet); });
