@@ -108,44 +108,4 @@ void for_each_run_parallel(const StridedLoop& L, Row&& row) {
   parallel_for(n, n, [&](int64_t b, int64_t e) { for_each_run(L, b, e, row); });
 }
 
-// out = f(in...) elementwise with out of type Out and inputs of type In. f works in the
-// arithmetic type acc_t<In> (f32 for f16/bf16).
-template <typename Out, typename In, typename F>
-void map1(const StridedLoop& L, F f) {
-  for_each_run_parallel(L, [&](char** p, const int64_t* s, int64_t n) {
-    Out* o = reinterpret_cast<Out*>(p[0]);
-    const In* a = reinterpret_cast<const In*>(p[1]);
-    if (s[0] == 1 && s[1] == 1) {
-      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(f(static_cast<acc_t<In>>(a[i])));
-    } else {
-      for (int64_t i = 0; i < n; ++i)
-        o[i * s[0]] = static_cast<Out>(f(static_cast<acc_t<In>>(a[i * s[1]])));
-    }
-  });
-}
-
-template <typename Out, typename In, typename F>
-void map2(const StridedLoop& L, F f) {
-  for_each_run_parallel(L, [&](char** p, const int64_t* s, int64_t n) {
-    Out* o = reinterpret_cast<Out*>(p[0]);
-    const In* a = reinterpret_cast<const In*>(p[1]);
-    const In* b = reinterpret_cast<const In*>(p[2]);
-    using A = acc_t<In>;
-    if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
-      for (int64_t i = 0; i < n; ++i)
-        o[i] = static_cast<Out>(f(static_cast<A>(a[i]), static_cast<A>(b[i])));
-    } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
-      const A bv = static_cast<A>(b[0]);
-      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(f(static_cast<A>(a[i]), bv));
-    } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {
-      const A av = static_cast<A>(a[0]);
-      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(f(av, static_cast<A>(b[i])));
-    } else {
-      for (int64_t i = 0; i < n; ++i)
-        o[i * s[0]] =
-            static_cast<Out>(f(static_cast<A>(a[i * s[1]]), static_cast<A>(b[i * s[2]])));
-    }
-  });
-}
-
 }  // namespace ember::cpu
