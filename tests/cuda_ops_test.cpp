@@ -1,13 +1,10 @@
 // The CUDA device on the SIMT emulator (or a GPU): every op with a cuda kernel gives the CPU's
 // result (DESIGN.md tolerances; random ops bit for bit) on random inputs with broadcast,
-// non-contiguous views, sizes 0, 1 and odd, under the forward and reverse schedules; the CUDA
-// caching allocator (stats, reuse, caching off, OOM); transfers and device errors.
+// non-contiguous views, sizes 0, 1 and odd, under the forward and reverse schedules; transfers
+// and device errors. The caching allocator's tests are in cuda_allocator_test.cpp.
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,7 +14,6 @@
 #include "tensor/factory.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
-#include "tensor/storage.h"
 #include "tests/cuda_test_util.h"
 #include "tests/test_util.h"
 #if defined(EMBER_SIMT)
@@ -29,8 +25,6 @@ namespace {
 
 using namespace ::ember::testing;  // NOLINT: the shared CUDA test helpers
 using CudaOps = CudaTest;
-using CudaAllocator = CudaTest;
-using CudaAllocatorChild = CudaTest;
 
 using UnaryFn = std::function<Tensor(const Tensor&)>;
 struct UnaryCase {
@@ -305,69 +299,6 @@ TEST_F(CudaOps, MixedDevicesThrowDeviceError) {
   EXPECT_THROW_MSG(add(a, b), DeviceError, "different devices", "cpu", "cuda:0");
   EXPECT_THROW_MSG(where(lt(b, 2.0), a, b), DeviceError, "different devices");
   EXPECT_THROW_MSG(empty(Shape{3}, DType::f32, Device::cuda(5)), DeviceError, "cuda:5");
-}
-
-TEST_F(CudaAllocator, StatsAndBlockReuse) {
-  empty_cuda_cache();
-  reset_cuda_peak();
-  const MemoryStats before = cuda_memory_stats();
-  const void* first = nullptr;
-  {
-    Tensor t = empty(Shape{1000}, DType::f32, kCuda);  // 4000 bytes -> the 4096 class
-    first = t.data_ptr();
-    const MemoryStats s = cuda_memory_stats();
-    EXPECT_EQ(s.allocated - before.allocated, 4096);
-    EXPECT_EQ(s.allocations - before.allocations, 1);
-    EXPECT_GE(s.reserved, s.allocated);
-    EXPECT_GE(s.peak, s.allocated);
-  }
-  const MemoryStats freed = cuda_memory_stats();
-  EXPECT_EQ(freed.allocated, before.allocated);
-  EXPECT_EQ(freed.reserved - before.reserved, 4096);     // cached, not returned
-  Tensor again = empty(Shape{1010}, DType::f32, kCuda);  // same class: the same block
-  EXPECT_EQ(again.data_ptr(), first);
-  EXPECT_EQ(cuda_memory_stats().reserved, freed.reserved);
-  EXPECT_GE(cuda_memory_stats().peak - before.allocated, 4096);
-}
-
-TEST_F(CudaAllocator, PoisonsFreshBlocks) {
-  if (std::getenv("EMBER_DEBUG_POISON") == nullptr) GTEST_SKIP() << "EMBER_DEBUG_POISON unset";
-  const Tensor t = empty(Shape{64}, DType::f32, kCuda);
-  for (float v : t.to_vector<float>()) EXPECT_TRUE(std::isnan(v));
-}
-
-TEST_F(CudaAllocator, CachingOffReturnsBlocksAtOnce) {
-  const char* prev = std::getenv("EMBER_CUDA_CACHING");
-  ASSERT_EQ(prev, nullptr) << "the test sets EMBER_CUDA_CACHING in a child process";
-  // The setting is read once per process, so a child process of this binary runs the check.
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::string cmd = "EMBER_CUDA_CACHING=0 '" + self + "'" +
-                          " --gtest_filter=CudaAllocatorChild.* --gtest_also_run_disabled_tests"
-                          " > /dev/null 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
-}
-
-// Run only by CachingOffReturnsBlocksAtOnce, in a child with EMBER_CUDA_CACHING=0.
-TEST_F(CudaAllocatorChild, DISABLED_NothingIsCached) {
-  ASSERT_STREQ(std::getenv("EMBER_CUDA_CACHING"), "0");
-  const MemoryStats before = cuda_memory_stats();
-  { Tensor t = empty(Shape{1 << 16}, DType::f32, kCuda); }
-  const MemoryStats after = cuda_memory_stats();
-  EXPECT_EQ(after.reserved, before.reserved);
-  EXPECT_EQ(after.allocations - before.allocations, 1);
-}
-
-TEST_F(CudaAllocator, OutOfMemoryStatesRequestFreeAndPeak) {
-  const int64_t huge = int64_t{1} << 46;  // 64 TiB: far beyond any device
-  const std::string msg =
-      testing::message_of<OutOfMemoryError>([&] { empty(Shape{huge}, DType::u8, kCuda); });
-  EXPECT_NE(msg.find("cuda allocator: out of memory allocating 70368744177664 bytes on cuda:0"),
-            std::string::npos)
-      << msg;
-  EXPECT_NE(msg.find("bytes free"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("peak"), std::string::npos) << msg;
-  // The allocator is usable afterwards.
-  EXPECT_EQ(full(Shape{3}, 1.0, DType::f32, kCuda).to_vector<float>(), std::vector<float>(3, 1.0f));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `ember info`: what this build of ember is and what it found on this machine: version, build
 // type, compiler, OpenMP threads, CPU features and the GEMM path chosen, devices (the cuda ones:
-// the SIMT emulator or the card), the CPU and CUDA allocators' statistics and the op counts.
+// the SIMT emulator or the card, with the CUDA caching allocator's statistics), the CPU
+// allocator's statistics and the op counts.
 // `--json` prints the same as one object.
 #include <omp.h>
 
@@ -14,6 +15,7 @@
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cuda/device_api.h"
 #include "kernels/error.h"
+#include "tensor/cuda_allocator.h"
 #include "tensor/storage.h"
 #include "tools/commands.h"
 
@@ -38,6 +40,24 @@ std::string cuda_status(const std::vector<CudaDevice>& devices) {
   (void)devices;
   return "not built (configure with the SIMT emulator or -DEMBER_CUDA=ON)";
 #endif
+}
+
+// The CUDA caching allocator's statistics, all devices together (zero without a backend).
+struct CudaMemory {
+  MemoryStats stats;
+  int64_t segments = 0;
+  int64_t cache_hits = 0;
+  bool caching = false;
+};
+
+CudaMemory cuda_allocator_memory() {
+  CudaMemory m;
+#if defined(EMBER_CUDA_BACKEND)
+  const CudaCachingAllocator& allocator = cuda_caching_allocator();
+  const CudaMemoryStats s = allocator.stats();
+  m = {s, s.segments, s.cache_hits, allocator.caching()};
+#endif
+  return m;
 }
 
 std::vector<CudaDevice> cuda_devices() {
@@ -84,7 +104,7 @@ struct Info {
   const char* isa_override = std::getenv("EMBER_CPU_ISA");  // shown, applied by best_isa()
   MemoryStats memory = cpu_memory_stats();
   std::vector<CudaDevice> cuda = cuda_devices();
-  MemoryStats cuda_memory = cuda_memory_stats();
+  CudaMemory cuda_memory = cuda_allocator_memory();
   OpTotals ops = op_totals(op_statuses());
 };
 
@@ -113,18 +133,21 @@ void print_text(const Info& i) {
     }
   }
   if (i.cuda.empty()) std::printf("                cuda: %s\n", cuda_status(i.cuda).c_str());
-  std::printf("  cpu memory    %s allocated, %s reserved, peak %s, %lld allocations (this "
-              "process)\n",
-              human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.reserved).c_str(),
-              human_bytes(i.memory.peak).c_str(), static_cast<long long>(i.memory.allocations));
   if (!i.cuda.empty()) {
-    std::printf("  cuda memory   %s allocated, %s reserved, peak %s, %lld allocations (this "
-                "process)\n",
-                human_bytes(i.cuda_memory.allocated).c_str(),
-                human_bytes(i.cuda_memory.reserved).c_str(),
-                human_bytes(i.cuda_memory.peak).c_str(),
-                static_cast<long long>(i.cuda_memory.allocations));
+    const CudaMemory& m = i.cuda_memory;
+    std::printf(
+        "  cuda memory   %s allocated, %s reserved in %lld segments, peak %s, %lld "
+        "allocations, %lld from the cache (this process); caching %s\n",
+        human_bytes(m.stats.allocated).c_str(), human_bytes(m.stats.reserved).c_str(),
+        static_cast<long long>(m.segments), human_bytes(m.stats.peak).c_str(),
+        static_cast<long long>(m.stats.allocations), static_cast<long long>(m.cache_hits),
+        m.caching ? "on" : "off (EMBER_CUDA_CACHING=0)");
   }
+  std::printf(
+      "  cpu memory    %s allocated, %s reserved, peak %s, %lld allocations (this "
+      "process)\n",
+      human_bytes(i.memory.allocated).c_str(), human_bytes(i.memory.reserved).c_str(),
+      human_bytes(i.memory.peak).c_str(), static_cast<long long>(i.memory.allocations));
   std::printf(
       "  ops           %d in kernels/ops.def: %d cpu kernels, %d composite, %d cuda, %d tested\n",
       i.ops.ops, i.ops.cpu_kernels, i.ops.composite, i.ops.cuda, i.ops.tested);
@@ -157,10 +180,13 @@ void print_json(const Info& i) {
                      {"reserved_bytes", i.memory.reserved},
                      {"peak_bytes", i.memory.peak},
                      {"allocations", i.memory.allocations}};
-  j["cuda_memory"] = {{"allocated_bytes", i.cuda_memory.allocated},
-                      {"reserved_bytes", i.cuda_memory.reserved},
-                      {"peak_bytes", i.cuda_memory.peak},
-                      {"allocations", i.cuda_memory.allocations}};
+  j["cuda_memory"] = {{"allocated_bytes", i.cuda_memory.stats.allocated},
+                      {"reserved_bytes", i.cuda_memory.stats.reserved},
+                      {"peak_bytes", i.cuda_memory.stats.peak},
+                      {"allocations", i.cuda_memory.stats.allocations},
+                      {"segments", i.cuda_memory.segments},
+                      {"cache_hits", i.cuda_memory.cache_hits},
+                      {"caching", i.cuda_memory.caching}};
   j["ops"] = {{"total", i.ops.ops},           {"cpu_kernels", i.ops.cpu_kernels},
               {"composite", i.ops.composite}, {"cuda", i.ops.cuda},
               {"grad", i.ops.grad},           {"tested", i.ops.tested}};
