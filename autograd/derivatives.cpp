@@ -54,7 +54,7 @@ Grads matmul_rule(const BackwardCtx& c) {
   const bool a_vec = a.dim() == 1, b_vec = b.dim() == 1;
   if (a_vec) {
     a = a.unsqueeze(0);
-    g = g.unsqueeze(-2);
+    g = g.unsqueeze(g.dim() == 0 ? 0 : -2);  // 1-d @ 1-d: a 0-d gradient
   }
   if (b_vec) {
     b = b.unsqueeze(-1);
@@ -70,8 +70,8 @@ Grads matmul_rule(const BackwardCtx& c) {
 Tensor unslice(const BackwardCtx& c, const Tensor& g, int64_t start, int64_t step, int64_t len) {
   const TensorInfo& in = c.node.inputs[0];
   Tensor idx = arange(static_cast<double>(start), static_cast<double>(start + len * step),
-                      static_cast<double>(step), DType::i64);
-  return index_add(zeros(in.shape, g.dtype()), c.node.dim, idx, g);
+                      static_cast<double>(step), DType::i64, g.device());
+  return index_add(zeros(in.shape, g.dtype(), g.device()), c.node.dim, idx, g);
 }
 
 Grads cat_rule(const BackwardCtx& c) {
@@ -90,7 +90,9 @@ Grads cat_rule(const BackwardCtx& c) {
 
 // Zero gradient for piecewise-constant ops (sign, floor, ...): zeros, not "no gradient", so
 // the input's .grad is defined as in PyTorch.
-Grads zero_grad(const BackwardCtx& c) { return {zeros(c.in_shape(0), c.g().dtype())}; }
+Grads zero_grad(const BackwardCtx& c) {
+  return {zeros(c.in_shape(0), c.g().dtype(), c.g().device())};
+}
 
 // Gradient of a sum along `dim` from each position to the end: the reverse cumsum, written as
 // total - cumsum + g so that it needs no flip (flip writes through copy_).
@@ -148,14 +150,14 @@ Grads arg_extremum(const BackwardCtx& c) {
     idx = idx.unsqueeze(d);
     g = g.unsqueeze(d);
   }
-  return {scatter_add(zeros(in, g.dtype()), d, idx, g)};
+  return {scatter_add(zeros(in, g.dtype(), g.device()), d, idx, g)};
 }
 
 // sort/topk values: each value's gradient goes back to the position it came from.
 Grads sorted_values(const BackwardCtx& c) {
   const Shape& in = c.in_shape(0);
   if (in.size() == 0) return {c.g()};
-  return {scatter_add(zeros(in, c.g().dtype()), c.node.dim, c.out(1), c.g())};
+  return {scatter_add(zeros(in, c.g().dtype(), c.g().device()), c.node.dim, c.out(1), c.g())};
 }
 
 // cumprod: grad_i = sum_{j >= i} g_j out_j / x_i, exact while the line has no zero. With zeros,
@@ -183,7 +185,7 @@ Tensor pad_to(const Tensor& g, const Shape& shape) {
     if (r.size(d) == shape[d]) continue;
     Shape z = r.shape();
     z[d] = shape[d] - r.size(d);
-    r = cat({r, zeros(z, r.dtype())}, d);
+    r = cat({r, zeros(z, r.dtype(), r.device())}, d);
   }
   return r;
 }
@@ -193,15 +195,25 @@ Tensor scattered_src_grad(const BackwardCtx& c) {
   return pad_to(gather(c.g(), c.node.dim, c.in(1)), c.in_shape(2));
 }
 
-// scatter: x's gradient is g where src did not overwrite it; src's is g at its target (with
-// duplicate indices every duplicate gets it, whichever one the kernel wrote last).
+// scatter: x's gradient is g where src did not overwrite it. src's is g at its target for the
+// element the kernel wrote, and 0 for elements a later duplicate overwrote: the kernel writes
+// in row-major order of the index (last write wins), so scattering the element ids with the
+// same index leaves each target's winner.
 Grads scatter_rule(const BackwardCtx& c) {
   Grads r(3);
+  Tensor idx = c.in(1);
+  const int64_t d = c.node.dim;
   if (c.needs(0)) {
-    Tensor idx = c.in(1);
-    r[0] = scatter(c.g(), c.node.dim, idx, zeros(idx.shape(), c.g().dtype()));
+    r[0] = scatter(c.g(), d, idx, zeros(idx.shape(), c.g().dtype(), idx.device()));
   }
-  if (c.needs(2)) r[2] = scattered_src_grad(c);
+  if (c.needs(2)) {
+    if (c.in_shape(2).size() == 0) return {r[0], Tensor(), c.g()};
+    Tensor ids = arange(0.0, static_cast<double>(idx.numel()), 1.0, DType::i64, idx.device())
+                     .reshape(idx.shape());
+    Tensor winner = scatter(full(c.in_shape(0), -1.0, DType::i64, idx.device()), d, idx, ids);
+    Tensor won = eq(gather(winner, d, idx), ids);
+    r[2] = pad_to(where(won, gather(c.g(), d, idx), 0.0), c.in_shape(2));
+  }
   return r;
 }
 
@@ -209,7 +221,7 @@ Grads scatter_rule(const BackwardCtx& c) {
 // from the k-th true mask position, so that position reads g[k] and the others get 0.
 Grads masked_select_rule(const BackwardCtx& c) {
   Tensor mask = c.in(1);
-  if (c.g().numel() == 0) return {zeros(c.in_shape(0), c.g().dtype())};
+  if (c.g().numel() == 0) return {zeros(c.in_shape(0), c.g().dtype(), c.g().device())};
   Tensor flat = mask.reshape({-1});
   Tensor pos = cumsum(flat, 0) - 1;
   Tensor picked = index_select(c.g(), 0, where(flat, pos, 0.0).to(DType::i64));
@@ -217,13 +229,14 @@ Grads masked_select_rule(const BackwardCtx& c) {
 }
 
 // Storage positions of every element of a tensor of geometry `t`, flattened in row-major order.
-Tensor storage_positions(const TensorInfo& t) {
-  Tensor pos = full({}, static_cast<double>(t.offset), DType::i64);
+Tensor storage_positions(const TensorInfo& t, Device device) {
+  Tensor pos = full({}, static_cast<double>(t.offset), DType::i64, device);
   const int rank = t.shape.size();
   for (int d = 0; d < rank; ++d) {
     Shape s = Shape::filled(rank, 1);
     s[d] = t.shape[d];
-    Tensor step = arange(0.0, static_cast<double>(t.shape[d]), 1.0, DType::i64) * t.strides[d];
+    Tensor step =
+        arange(0.0, static_cast<double>(t.shape[d]), 1.0, DType::i64, device) * t.strides[d];
     pos = pos + step.reshape(s);
   }
   return pos.expand(t.shape).reshape({-1});
@@ -245,11 +258,13 @@ Grads as_strided_rule(const BackwardCtx& c) {
   const TensorInfo& in = c.node.inputs[0];
   const TensorInfo& out = c.node.outputs[0];
   const DType dt = c.g().dtype();
-  if (in.shape.numel() == 0 || out.shape.numel() == 0) return {zeros(in.shape, dt)};
+  const Device dev = c.g().device();
+  if (in.shape.numel() == 0 || out.shape.numel() == 0) return {zeros(in.shape, dt, dev)};
   const int64_t size = std::max(max_position(in), max_position(out)) + 1;
-  Tensor in_pos = storage_positions(in);
-  Tensor buffer = index_add(zeros({size}, dt), 0, storage_positions(out), c.g().reshape({-1}));
-  Tensor count = index_add(zeros({size}, dt), 0, in_pos, ones({in_pos.numel()}, dt));
+  Tensor in_pos = storage_positions(in, dev);
+  Tensor buffer =
+      index_add(zeros({size}, dt, dev), 0, storage_positions(out, dev), c.g().reshape({-1}));
+  Tensor count = index_add(zeros({size}, dt, dev), 0, in_pos, ones({in_pos.numel()}, dt, dev));
   return {index_select(buffer / where(eq(count, 0.0), 1.0, count), 0, in_pos).reshape(in.shape)};
 }
 
@@ -412,9 +427,11 @@ const Row kRows[] = {
 
   // indexing: inputs (x, index[, src])
   {OpId::index_select, ViewOp::none, {kSave1, 0, [](const BackwardCtx& c) -> Grads {
-    return {index_add(zeros(c.in_shape(0), c.g().dtype()), c.node.dim, c.in(1), c.g())}; }}},
+    return {index_add(zeros(c.in_shape(0), c.g().dtype(), c.g().device()), c.node.dim, c.in(1),
+                      c.g())}; }}},
   {OpId::gather, ViewOp::none, {kSave1, 0, [](const BackwardCtx& c) -> Grads {
-    return {scatter_add(zeros(c.in_shape(0), c.g().dtype()), c.node.dim, c.in(1), c.g())}; }}},
+    return {scatter_add(zeros(c.in_shape(0), c.g().dtype(), c.g().device()), c.node.dim, c.in(1),
+                        c.g())}; }}},
   {OpId::index_add, ViewOp::none, {kSave1, 0, [](const BackwardCtx& c) -> Grads {
     return {c.g(), Tensor(),
             c.needs(2) ? index_select(c.g(), c.node.dim, c.in(1)) * c.node.a : Tensor()}; }}},

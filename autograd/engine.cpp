@@ -180,12 +180,24 @@ void check_finite(const Node& node, size_t i, const Tensor& g) {
                   : node.trace));
 }
 
+// True when `from` broadcasts to `to` (the shape a broadcast input's gradient arrives in).
+bool broadcasts_to(const Shape& from, const Shape& to) {
+  const int lead = to.size() - from.size();
+  if (lead < 0) return false;
+  for (int d = 0; d < from.size(); ++d) {
+    if (from[d] != 1 && from[d] != to[d + lead]) return false;
+  }
+  return true;
+}
+
 Tensor fit_to_input(const Node& node, int i, Tensor g) {
   const TensorInfo& info = node.inputs[i];
   if (g.shape() != info.shape) {
-    EMBER_CHECK(g.numel() >= info.shape.numel(), Error, "autograd: the rule of '", node.name(),
-                "' returned a gradient of shape ", g.shape(), " for input ", i, " of shape ",
-                info.shape);
+    // Not a numel comparison: an input broadcast against an empty tensor gets an empty
+    // gradient, which sums to zeros of the input's shape.
+    EMBER_CHECK(broadcasts_to(info.shape, g.shape()), Error, "autograd: the rule of '",
+                node.name(), "' returned a gradient of shape ", g.shape(), " for input ", i,
+                " of shape ", info.shape);
     g = sum_to(g, info.shape);
   }
   if (g.dtype() != info.dtype) g = g.to(info.dtype);
@@ -310,10 +322,14 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
                   "second time: the saved tensors of '", n->name(), "' were freed by the first "
                   "backward; pass retain_graph=true to the first backward() (or autograd::grad) "
                   "if you need to backward twice");
+      Device device = Device::cpu();  // every output of an op is on one device
+      for (const Tensor& g : grads) {
+        if (g.defined()) device = g.device();
+      }
       for (size_t k = 0; k < grads.size(); ++k) {
         if (!grads[k].defined()) {
           const TensorInfo& o = n->outputs[k];
-          grads[k] = zeros(o.shape, is_floating(o.dtype) ? o.dtype : DType::f32);
+          grads[k] = zeros(o.shape, is_floating(o.dtype) ? o.dtype : DType::f32, device);
         }
       }
       std::vector<Tensor> in_grads = n->rule->backward(BackwardCtx{*n, grads});

@@ -72,7 +72,11 @@ bool gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, double 
         *p = orig;
       }
       const double numeric = (plus - minus) / (2 * eps);
-      const double err = std::fabs(av[e] - numeric) - (atol + rtol * std::fabs(numeric));
+      // NaN agrees only with NaN (a NaN on one side is the worst mismatch).
+      const bool nan_a = std::isnan(av[e]), nan_n = std::isnan(numeric);
+      const double err = nan_a || nan_n
+                             ? (nan_a == nan_n ? 0.0 : HUGE_VAL)
+                             : std::fabs(av[e] - numeric) - (atol + rtol * std::fabs(numeric));
       if (err > 0 && err > worst) {
         worst = err;
         worst_a = av[e];
@@ -114,8 +118,9 @@ bool gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, dou
         if (c.requires_grad()) fresh_wrt.push_back(c);
       }
       Tensor yy = fn(fresh);
-      auto gs = grad({yy}, fresh_wrt, {v}, false, false);
       Tensor total = scalar_tensor(0.0, DType::f64);
+      if (!yy.requires_grad()) return total;  // fn does not depend on the inputs
+      auto gs = grad({yy}, fresh_wrt, {v}, false, false);
       for (size_t i = 0; i < gs.size(); ++i) {
         if (gs[i].defined()) total = total + sum(gs[i] * projection(gs[i].shape(), DType::f64));
       }

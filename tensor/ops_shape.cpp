@@ -1,5 +1,6 @@
 // Joining, splitting and rearranging: cat, stack, split, chunk, tril, triu, pad, flip, roll,
-// repeat, tile. Composites of views and copy_(); only tril/triu run a kernel of their own (tri).
+// repeat, tile. Composites of views, copies, cat and index_select, so autograd differentiates
+// them through those ops' rules (cat records itself); only tril/triu run a kernel of their own.
 #include <algorithm>
 #include <sstream>
 
@@ -62,12 +63,11 @@ Tensor repeat_impl(const Tensor& x, const Shape& repeats, const char* op) {
     out_shape.push_back(padded[d] * repeats[d]);
     if (repeats[d] != 1 && padded[d] != 1) ++split_dims;
   }
-  Tensor out = empty(out_shape, x.dtype(), x.device());
-  if (out.numel() == 0) return out;
   Tensor src = x.reshape(padded);
+  Tensor out;
   if (n + split_dims <= kMaxDims) {
-    // One copy: out viewed as [r0, s0, r1, s1, ...] takes src expanded along the r dims. Size-1
-    // dims expand in place and need no r dim.
+    // One copy: src expanded to [r0, s0, r1, s1, ...] (size-1 dims expand in place and need no
+    // r dim), made contiguous and viewed as the output. Views and a copy: differentiable.
     Shape expanded;
     Tensor v = src;
     for (int d = 0; d < n; ++d) {
@@ -77,28 +77,24 @@ Tensor repeat_impl(const Tensor& x, const Shape& repeats, const char* op) {
       }
       expanded.push_back(padded[d] == 1 ? repeats[d] : padded[d]);
     }
-    out.view(expanded).copy_(v.expand(expanded));
-    return out;
+    out = v.expand(expanded).contiguous().view(out_shape);
+  } else {
+    // Too many dims for one view: repeat one dim at a time, each as [A, 1, S, B] -> [A, r, S, B].
+    out = src.contiguous();
+    for (int d = 0; d < n; ++d) {
+      if (repeats[d] == 1) continue;
+      Shape s = out.shape();
+      int64_t a = 1, b = 1;
+      for (int i = 0; i < d; ++i) a *= s[i];
+      for (int i = d + 1; i < n; ++i) b *= s[i];
+      Shape next_shape = s;
+      next_shape[d] = s[d] * repeats[d];
+      out =
+          out.view({a, 1, s[d], b}).expand({a, repeats[d], s[d], b}).contiguous().view(next_shape);
+    }
   }
-  // Too many dims for one view: repeat one dim at a time, each as [A, 1, S, B] -> [A, r, S, B];
-  // the last step writes into `out`.
-  int last = n - 1;
-  while (repeats[last] == 1) --last;  // split_dims > 0, so some repeat is not 1
-  Tensor cur = src.contiguous();
-  for (int d = 0; d <= last; ++d) {
-    if (repeats[d] == 1) continue;
-    Shape s = cur.shape();
-    int64_t a = 1, b = 1;
-    for (int i = 0; i < d; ++i) a *= s[i];
-    for (int i = d + 1; i < n; ++i) b *= s[i];
-    Shape next_shape = s;
-    next_shape[d] = s[d] * repeats[d];
-    Tensor next = d == last ? out : empty(next_shape, x.dtype(), x.device());
-    next.view({a, repeats[d], s[d], b})
-        .copy_(cur.view({a, 1, s[d], b}).expand({a, repeats[d], s[d], b}));
-    cur = next;
-  }
-  return cur;
+  // All repeats 1 (or only size-1 dims expanded in place of a contiguous x): still a new tensor.
+  return out.shares_storage(x) ? out.clone() : out;
 }
 
 }  // namespace
@@ -246,18 +242,28 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, const std::string&
                 "; input shape ", x.shape());
   }
   if (mode == "constant") {
-    Tensor out = full(out_shape, value, x.dtype(), x.device());
-    Tensor dst = out, src = x;
+    // Per padded dim: crop (negative pads) with a narrow view, then cat the padding blocks on
+    // either side. One pass over the data per padded dim; differentiable through cat's rule.
+    Tensor cur = x;
     for (int p = 0; p < pairs; ++p) {
-      int d = x.dim() - 1 - p;
-      int64_t left = pads[2 * p], right = pads[2 * p + 1];
-      int64_t src_start = std::max<int64_t>(0, -left);
-      int64_t len = std::max<int64_t>(0, x.size(d) - src_start - std::max<int64_t>(0, -right));
-      src = src.narrow(d, src_start, len);
-      dst = dst.narrow(d, std::max<int64_t>(0, left), len);
+      const int d = x.dim() - 1 - p;
+      const int64_t left = pads[2 * p], right = pads[2 * p + 1];
+      const int64_t start = std::max<int64_t>(0, -left);
+      const int64_t len = std::max<int64_t>(0, x.size(d) - start - std::max<int64_t>(0, -right));
+      if (start != 0 || len != cur.size(d)) cur = cur.narrow(d, start, len);
+      if (left <= 0 && right <= 0) continue;
+      auto block = [&](int64_t size) {
+        Shape s = cur.shape();
+        s[d] = size;
+        return full(s, value, x.dtype(), x.device());
+      };
+      std::vector<Tensor> parts;
+      if (left > 0) parts.push_back(block(left));
+      parts.push_back(cur);
+      if (right > 0) parts.push_back(block(right));
+      cur = cat(parts, d);
     }
-    if (src.numel() > 0) dst.copy_(src);
-    return out;
+    return cur.shares_storage(x) ? cur.clone() : cur;
   }
   // reflect: index_select along each padded dim with the mirrored positions (edge excluded).
   Tensor cur = x;

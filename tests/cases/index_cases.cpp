@@ -24,8 +24,8 @@ Tensor shift_index(const Tensor& idx, int64_t by) {
   if (by == 0) return idx;
   std::vector<int64_t> v = idx.to_vector<int64_t>();
   for (int64_t& x : v) x -= by;
-  Tensor out = empty_strided(idx.shape(), idx.strides(), DType::i64);
-  out.copy_(from_vector(v, idx.shape()));
+  Tensor out = empty_strided(idx.shape(), idx.strides(), DType::i64, idx.device());
+  out.copy_(from_vector(v, idx.shape()).to(idx.device()));
   return out;
 }
 
@@ -37,6 +37,13 @@ int64_t index_at(const Array& idx, int64_t i, int64_t shift, int64_t bound) {
 
 Input index_input(const Shape& shape, int64_t n, bool negative) {
   return Input{shape, Fill::index, negative ? 2 * n : n, DType::i64};
+}
+
+// The shift_index a run applies: the size of x along d for negative indices. Taken from the
+// input, not the row's shapes, so a row runs on its smaller grad_inputs too.
+int64_t shift_of(const Tensor& x, int d, bool negative) {
+  if (!negative) return 0;
+  return x.dim() == 0 ? 1 : x.size(d);
 }
 
 // --- gather / scatter / scatter_add -------------------------------------------------------
@@ -61,7 +68,7 @@ OpCase gather_case(std::string label, Shape xs, Shape is, int64_t dim, bool nega
       .label = std::move(label),
       .inputs = {Input{xs, fill}, index_input(is, n, negative)},
       .run = [=](const Tensors& in) -> Tensors {
-        return {gather(in[0], dim, shift_index(in[1], shift))};
+        return {gather(in[0], dim, shift_index(in[1], shift_of(in[0], d, negative)))};
       },
       .reference = [=](const Tensors& in) -> Tensors {
         if (in[0].dim() == 0) return {ref::tensor(ref::of(in[0]))};
@@ -98,7 +105,7 @@ OpCase scatter_case(std::string op, std::string label, Shape xs, Shape is, Shape
       .label = std::move(label),
       .inputs = {Input{xs, fill}, index_input(is, n, negative), Input{ss, fill}},
       .run = [=](const Tensors& in) -> Tensors {
-        Tensor idx = shift_index(in[1], shift);
+        Tensor idx = shift_index(in[1], shift_of(in[0], d, negative));
         return {add ? scatter_add(in[0], dim, idx, in[2]) : scatter(in[0], dim, idx, in[2])};
       },
       .reference = [=](const Tensors& in) -> Tensors {
@@ -154,7 +161,7 @@ OpCase index_select_case(std::string label, Shape xs, Shape is, int64_t dim, boo
       .label = std::move(label),
       .inputs = {Input{xs, fill}, index_input(is, n, negative)},
       .run = [=](const Tensors& in) -> Tensors {
-        Tensor idx = shift_index(in[1], shift);
+        Tensor idx = shift_index(in[1], shift_of(in[0], d, negative));
         return {index_select(in[0], dim, i32_index ? idx.to(DType::i32) : idx)};
       },
       .reference = [=](const Tensors& in) -> Tensors {
@@ -177,7 +184,8 @@ OpCase index_add_case(std::string label, Shape xs, int64_t len, int64_t dim, dou
       .label = std::move(label),
       .inputs = {Input{xs, fill}, index_input({len}, n, negative), Input{ss, fill}},
       .run = [=](const Tensors& in) -> Tensors {
-        return {index_add(in[0], dim, shift_index(in[1], shift), in[2], alpha)};
+        return {
+            index_add(in[0], dim, shift_index(in[1], shift_of(in[0], d, negative)), in[2], alpha)};
       },
       .reference = [=](const Tensors& in) -> Tensors {
         Array out = ref::of(in[0]), idx = ref::of(in[1]), src = ref::of(in[2]);
@@ -280,7 +288,9 @@ EMBER_OP_CASES(index_cases) {
   c.push_back(gather_case("1-d with repeats", {11}, {20}, 0));
   c.push_back(gather_case("size-1 dims", {1, 7, 1}, {1, 3, 1}, -2, true));
   c.push_back(gather_case("large odd, last dim (threads)", {131, 257}, {131, 263}, 1));
+  c.back().grad_inputs = {Input{{5, 6}}, index_input({5, 7}, 6, false)};
   c.push_back(gather_case("large odd, dim 0 (threads)", {263, 131}, {257, 131}, 0, true));
+  c.back().grad_inputs = {Input{{6, 5}}, index_input({7, 5}, 6, true)};
   c.push_back(gather_case("every dtype", {4, 9}, {4, 5}, 1, false, Fill::integer, kAllTypes));
 
   // scatter
@@ -295,10 +305,13 @@ EMBER_OP_CASES(index_cases) {
   c.push_back(scatter_case("scatter", "0-d", {}, {}, {}, 0));
   c.push_back(scatter_case("scatter", "large, dim 0 (threads split the trailing dims)", {50, 1031},
                            {40, 1031}, {40, 1031}, 0));
+  c.back().grad_inputs = {Input{{5, 6}}, index_input({4, 6}, 5, false), Input{{4, 6}}};
   c.push_back(scatter_case("scatter", "large, last dim (threads split the leading dims)",
                            {257, 131}, {257, 131}, {257, 131}, 1, true));
+  c.back().grad_inputs = {Input{{5, 6}}, index_input({5, 6}, 6, true), Input{{5, 6}}};
   c.push_back(scatter_case("scatter", "large, middle dim with 3 leading rows", {3, 40, 300},
                            {3, 40, 300}, {3, 40, 300}, 1));
+  c.back().grad_inputs = {Input{{3, 4, 5}}, index_input({3, 4, 5}, 4, false), Input{{3, 4, 5}}};
   c.push_back(scatter_case("scatter", "every dtype", {4, 6}, {4, 6}, {4, 6}, 1, false,
                            Fill::integer, kAllTypes));
   c.push_back(scatter_value_case("scalar value", {6, 5}, {3, 5}, 0, 2.5));
@@ -318,8 +331,12 @@ EMBER_OP_CASES(index_cases) {
   c.push_back(scatter_case("scatter_add", "0-d", {}, {}, {}, 0, false, Fill::integer));
   c.push_back(scatter_case("scatter_add", "large, dim 0 (threads split the trailing dims)",
                            {7, 5003}, {7, 5003}, {7, 5003}, 0, false, Fill::integer));
+  c.back().grad_inputs = {Input{{4, 6}, Fill::integer}, index_input({4, 6}, 4, false),
+                          Input{{4, 6}, Fill::integer}};
   c.push_back(scatter_case("scatter_add", "large, last dim (threads split the leading dims)",
                            {263, 127}, {263, 131}, {263, 131}, 1, true, Fill::integer));
+  c.back().grad_inputs = {Input{{5, 6}, Fill::integer}, index_input({5, 7}, 6, true),
+                          Input{{5, 7}, Fill::integer}};
   c.push_back(scatter_case("scatter_add", "numeric dtypes", {5, 4}, {9, 4}, {9, 4}, 0, false,
                            Fill::integer, kAddTypes));
 
@@ -334,7 +351,9 @@ EMBER_OP_CASES(index_cases) {
   c.push_back(index_select_case("1-d", {13}, {20}, 0));
   c.push_back(index_select_case("i32 index", {5, 6}, {7}, 0, false, Fill::normal, kFloats, true));
   c.push_back(index_select_case("large, dim 0 (embedding-like rows)", {1009, 37}, {1013}, 0));
+  c.back().grad_inputs = {Input{{7, 5}}, index_input({9}, 7, false)};
   c.push_back(index_select_case("large, last dim", {131, 263}, {257}, 1, true));
+  c.back().grad_inputs = {Input{{5, 7}}, index_input({9}, 7, true)};
   c.push_back(index_select_case("every dtype", {5, 4}, {6}, 0, false, Fill::integer, kAllTypes));
 
   // index_add: integer-valued inputs (and alphas that are powers of two) keep sums exact
@@ -347,7 +366,11 @@ EMBER_OP_CASES(index_cases) {
                              {DType::f32, DType::f64}));
   c.push_back(
       index_add_case("large, dim 0 (threads split the trailing dims)", {211, 173}, 199, 0, 1.0));
+  c.back().grad_inputs = {Input{{7, 5}, Fill::integer}, index_input({9}, 7, false),
+                          Input{{9, 5}, Fill::integer}};
   c.push_back(index_add_case("large, last dim", {131, 263}, 257, 1, 2.0, true));
+  c.back().grad_inputs = {Input{{5, 7}, Fill::integer}, index_input({9}, 7, true),
+                          Input{{5, 9}, Fill::integer}};
   c.push_back(index_add_case("numeric dtypes, alpha 2", {4, 5}, 6, 1, 2.0, false, Fill::integer,
                              kAddTypes));
 
@@ -359,6 +382,7 @@ EMBER_OP_CASES(index_cases) {
   c.push_back(masked_select_case("empty", {0, 3}, {0, 3}));
   c.push_back(masked_select_case("0-d", {}, {}));
   c.push_back(masked_select_case("large odd (parallel chunks)", {131, 263}, {131, 263}));
+  c.back().grad_inputs = shrunk(c.back().inputs);
   c.push_back(masked_select_case("every dtype", {6, 5}, {6, 5}, Fill::integer, kAllTypes));
 
   // one_hot
@@ -376,6 +400,7 @@ EMBER_OP_CASES(index_cases) {
   c.push_back(embedding_case("empty indices", {4, 3}, {2, 0}));
   c.push_back(embedding_case("i32 indices", {8, 4}, {6}, true));
   c.push_back(embedding_case("large", {1009, 41}, {29, 31}));
+  c.back().grad_inputs = {Input{{7, 5}}, index_input({3, 4}, 7, false)};
   return c;
 }
 

@@ -84,6 +84,7 @@ EMBER_OP_CASES(linalg_cases) {
   b.inputs = {{{5, 3, 8}}, {{5, 8, 4}}};
   b.run = [](const Tensors& x) { return Tensors{bmm(x[0], x[1])}; };
   b.reference = [](const Tensors& x) { return Tensors{ref_matmul(x[0], x[1])}; };
+  b.grad_inputs = {{{3, 3, 4}}, {{3, 4, 2}}};  // small enough for gradgradcheck too
   cases.push_back(b);
 
   for (auto [beta, alpha] : {std::pair{1.0, 1.0}, {0.5, -2.0}, {0.0, 1.5}}) {
@@ -121,6 +122,7 @@ EMBER_OP_CASES(linalg_cases) {
   d.reference = [](const Tensors& x) { return Tensors{ref_matmul(x[0], x[1])}; };
   d.tol_scale = 10;
   cases.push_back(d);
+  shrink_for_gradcheck(cases);
   return cases;
 }
 

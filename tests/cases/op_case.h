@@ -1,7 +1,9 @@
 // The op-case table (DESIGN.md §2, step 7): one row per op and situation. Each row says how
 // to build the inputs, how ember computes the op, and how a plain float64 reference computes
-// it. tests/op_table_test.cpp runs every row over its dtypes and input layouts. The table is
-// its own library so `ember ops` can report which ops it covers.
+// it. tests/op_table_test.cpp runs every row over its dtypes and input layouts against the
+// reference, tests/op_table_grad_test.cpp gradchecks it, tests/op_table_cuda_test.cpp runs it
+// on cuda against the cpu. The table is its own library so `ember ops` can report which ops
+// it covers.
 #pragma once
 #include <functional>
 #include <optional>
@@ -34,6 +36,24 @@ struct Input {
 
 using Tensors = std::vector<Tensor>;
 
+// How tests/op_table_grad_test.cpp treats a row (docs/internals/autograd.md, "The op table's
+// gradcheck"): by default autograd::gradcheck in f64 with every floating input requiring grad.
+struct GradSpec {
+  enum Kind : uint8_t {
+    numeric,  // analytic gradients against central finite differences
+    zero,     // piecewise-constant op: the analytic gradient must be exactly zero
+    none,     // not checked, for the reason given
+  };
+  Kind kind = numeric;
+  std::string reason;  // why the row is `zero` or `none`; never empty for those
+};
+inline GradSpec grad_zero(std::string reason) { return {GradSpec::zero, std::move(reason)}; }
+inline GradSpec grad_none(std::string reason) { return {GradSpec::none, std::move(reason)}; }
+
+// Gradcheck costs two evaluations of the row per input element: a row with more floating input
+// elements than this must give `grad_inputs` (or opt out).
+inline constexpr int64_t kGradcheckMaxElements = 320;
+
 struct OpCase {
   std::string op;     // a name in kernels/ops.def
   std::string label;  // what the row exercises
@@ -47,6 +67,13 @@ struct OpCase {
   std::vector<DType> dtypes = {DType::f32, DType::f64, DType::f16, DType::bf16};
   double tol_scale = 1.0;  // widens the dtype tolerance (long reductions); say why in label
   bool strided_inputs = true;  // also run with non-contiguous copies of the inputs
+  GradSpec grad = {};
+  // The inputs gradcheck uses instead of `inputs` (same count and order), for rows too big to
+  // differentiate numerically; `run` must accept them. Empty: `inputs`.
+  std::vector<Input> grad_inputs = {};
+  // Rows without inputs (factories, random draws): the row computed on `device`, same values
+  // as `run`. tests/op_table_cuda_test.cpp runs the other rows on inputs moved to the device.
+  std::function<Tensors(Device)> run_on = {};
 };
 
 std::vector<OpCase>& op_cases();
@@ -59,6 +86,19 @@ struct OpCaseRegistrar {
 
 // The ops that have at least one row.
 std::vector<std::string> tested_ops();
+
+// Elements of the inputs a gradcheck differentiates (those of a floating or the row's dtype).
+int64_t floating_elements(const std::vector<Input>& inputs);
+
+// `inputs` with every dim cut to at most one common size, the largest that leaves at most
+// `target` floating elements (never below 2): equal dims stay equal and size-1 dims stay 1, so
+// broadcasting and matching shapes survive. Index bounds are kept.
+std::vector<Input> shrunk(std::vector<Input> inputs, int64_t target = 64);
+
+// Gives every row of `rows` that gradcheck would differentiate and that is too big
+// (kGradcheckMaxElements) shrunk(inputs) as grad_inputs: for row builders whose `run` takes
+// any shape.
+void shrink_for_gradcheck(std::vector<OpCase>& rows);
 
 }  // namespace ember::testing
 

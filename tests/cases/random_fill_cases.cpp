@@ -59,23 +59,24 @@ double ref_randint(int64_t low, int64_t high, DType d, uint64_t offset, int64_t 
 
 DType ref_dtype(DType d) { return is_floating(d) ? DType::f64 : d; }
 
-using Draw = std::function<Tensor(const Shape&, DType, Generator*)>;
+using Draw = std::function<Tensor(const Shape&, DType, Generator*, Device)>;
 using RefDraw = std::function<double(DType, uint64_t, int64_t)>;
 
 // Two consecutive draws from Generator(kSeed) at offset kOffset: the second must start where
 // the first one's reserved counters end.
 OpCase random_row(const std::string& op, const std::string& label, Shape shape, DType d, Draw draw,
                   RefDraw ref_draw) {
+  auto run_on = [=](Device device) {
+    Generator g(kSeed);
+    g.set_offset(kOffset);
+    Tensor first = draw(shape, d, &g, device);
+    Tensor second = draw(shape, d, &g, device);
+    return Tensors{first, second};
+  };
   OpCase c{op,
            label + " " + dtype_name(d),
            {},
-           [=](const Tensors&) {
-             Generator g(kSeed);
-             g.set_offset(kOffset);
-             Tensor first = draw(shape, d, &g);
-             Tensor second = draw(shape, d, &g);
-             return Tensors{first, second};
-           },
+           [=](const Tensors&) { return run_on(Device::cpu()); },
            [=](const Tensors&) {
              const uint64_t second_offset =
                  kOffset + (static_cast<uint64_t>(shape.numel()) + 1) / 2;
@@ -89,18 +90,22 @@ OpCase random_row(const std::string& op, const std::string& label, Shape shape, 
            },
            {d}};
   c.tol_scale = 0.0;  // the same arithmetic as the kernel: exact
+  c.run_on = run_on;
   return c;
 }
 
 // A row without tensor inputs for dtype d: run(d) against the values ref(d).
 OpCase no_input_row(const std::string& op, const std::string& label, DType d,
-                    std::function<Tensor(DType)> run, std::function<ref::Array(DType)> ref) {
-  return OpCase{op,
-                label + " " + dtype_name(d),
-                {},
-                [=](const Tensors&) { return Tensors{run(d)}; },
-                [=](const Tensors&) { return Tensors{ref::tensor(ref(d), ref_dtype(d))}; },
-                {d}};
+                    std::function<Tensor(DType, Device)> run,
+                    std::function<ref::Array(DType)> ref) {
+  OpCase c{op,
+           label + " " + dtype_name(d),
+           {},
+           [=](const Tensors&) { return Tensors{run(d, Device::cpu())}; },
+           [=](const Tensors&) { return Tensors{ref::tensor(ref(d), ref_dtype(d))}; },
+           {d}};
+  c.run_on = [=](Device device) { return Tensors{run(d, device)}; };
+  return c;
 }
 
 ref::Array range_array(int64_t n, const std::function<double(int64_t)>& f) {
@@ -152,38 +157,46 @@ EMBER_OP_CASES(random_cases) {
       std::string label = "shape " + s.str();
       rows.push_back(random_row(
           "uniform", label, s, d,
-          [](const Shape& sh, DType dt, Generator* g) { return uniform(sh, -2.0, 3.0, dt, g); },
+          [](const Shape& sh, DType dt, Generator* g, Device dev) {
+            return uniform(sh, -2.0, 3.0, dt, g, dev);
+          },
           [](DType dt, uint64_t off, int64_t i) { return ref_uniform(-2.0, 3.0, dt, off, i); }));
       rows.push_back(random_row(
           "normal", label, s, d,
-          [](const Shape& sh, DType dt, Generator* g) { return normal(sh, 1.5, 2.0, dt, g); },
+          [](const Shape& sh, DType dt, Generator* g, Device dev) {
+            return normal(sh, 1.5, 2.0, dt, g, dev);
+          },
           [](DType dt, uint64_t off, int64_t i) { return ref_normal(1.5, 2.0, dt, off, i); }));
     }
     rows.push_back(random_row(
         "rand", "[0, 1)", {37, 41}, d,
-        [](const Shape& sh, DType dt, Generator* g) { return rand(sh, dt, g); },
+        [](const Shape& sh, DType dt, Generator* g, Device dev) { return rand(sh, dt, g, dev); },
         [](DType dt, uint64_t off, int64_t i) { return ref_uniform(0.0, 1.0, dt, off, i); }));
     rows.push_back(random_row(
         "randn", "N(0, 1)", {37, 41}, d,
-        [](const Shape& sh, DType dt, Generator* g) { return randn(sh, dt, g); },
+        [](const Shape& sh, DType dt, Generator* g, Device dev) { return randn(sh, dt, g, dev); },
         [](DType dt, uint64_t off, int64_t i) { return ref_normal(0.0, 1.0, dt, off, i); }));
   }
   for (DType d : {DType::i64, DType::i32, DType::i8, DType::f32, DType::f64}) {
     for (const Shape& s : {Shape{1031}, Shape{7, 13}, Shape{0}}) {
       rows.push_back(random_row(
           "randint", "[-7, 12) shape " + s.str(), s, d,
-          [](const Shape& sh, DType dt, Generator* g) { return randint(-7, 12, sh, dt, g); },
+          [](const Shape& sh, DType dt, Generator* g, Device dev) {
+            return randint(-7, 12, sh, dt, g, dev);
+          },
           [](DType dt, uint64_t off, int64_t i) { return ref_randint(-7, 12, dt, off, i); }));
     }
   }
   rows.push_back(random_row(
       "randint", "[3, 250) large odd", {1031}, DType::u8,
-      [](const Shape& sh, DType dt, Generator* g) { return randint(3, 250, sh, dt, g); },
+      [](const Shape& sh, DType dt, Generator* g, Device dev) {
+        return randint(3, 250, sh, dt, g, dev);
+      },
       [](DType dt, uint64_t off, int64_t i) { return ref_randint(3, 250, dt, off, i); }));
   rows.push_back(random_row(
       "randint", "range wider than 2^32", {7, 13}, DType::i64,
-      [](const Shape& sh, DType dt, Generator* g) {
-        return randint(-(int64_t{1} << 40), int64_t{1} << 41, sh, dt, g);
+      [](const Shape& sh, DType dt, Generator* g, Device dev) {
+        return randint(-(int64_t{1} << 40), int64_t{1} << 41, sh, dt, g, dev);
       },
       [](DType dt, uint64_t off, int64_t i) {
         return ref_randint(-(int64_t{1} << 40), int64_t{1} << 41, dt, off, i);
@@ -194,6 +207,7 @@ EMBER_OP_CASES(random_cases) {
   rows.push_back(dropout_row("p = 0 is the identity", {7, 13}, 0.0, true));
   rows.push_back(dropout_row("not training: identity", {7, 13}, 0.5, false));
   rows.push_back(dropout_row("empty", {0, 5}, 0.5, true));
+  shrink_for_gradcheck(rows);  // dropout's rows draw a fixed mask: differentiable
   return rows;
 }
 
@@ -285,7 +299,7 @@ EMBER_OP_CASES(fill_cases) {
              "broadcast into a larger tensor",
              {{{7, 13}}},
              [](const Tensors& in) {
-               Tensor y = zeros({5, 7, 13}, in[0].dtype());
+               Tensor y = zeros({5, 7, 13}, in[0].dtype(), in[0].device());
                y.copy_(in[0]);
                return Tensors{y};
              },
@@ -322,82 +336,87 @@ EMBER_OP_CASES(fill_cases) {
   for (DType d : kFloats) {
     rows.push_back(no_input_row(
         "arange", "-3.5 to 1000.25 by 0.75", d,
-        [](DType dt) { return arange(-3.5, 1000.25, 0.75, dt); },
+        [](DType dt, Device dev) { return arange(-3.5, 1000.25, 0.75, dt, dev); },
         [](DType) { return range_array(1339, [](int64_t i) { return -3.5 + 0.75 * i; }); }));
     rows.push_back(no_input_row(
         "linspace", "-2 to 5 in 1001 steps", d,
-        [](DType dt) { return linspace(-2.0, 5.0, 1001, dt); },
+        [](DType dt, Device dev) { return linspace(-2.0, 5.0, 1001, dt, dev); },
         [](DType) {
           return range_array(1001, [](int64_t i) { return -2.0 + 7.0 * i / 1000.0; });
         }));
     rows.push_back(no_input_row(
         "linspace", "3 down to -4 in 2 steps", d,
-        [](DType dt) { return linspace(3.0, -4.0, 2, dt); },
+        [](DType dt, Device dev) { return linspace(3.0, -4.0, 2, dt, dev); },
         [](DType) { return range_array(2, [](int64_t i) { return i == 0 ? 3.0 : -4.0; }); }));
     rows.push_back(no_input_row(
-        "linspace", "one step", d, [](DType dt) { return linspace(1.5, 9.0, 1, dt); },
+        "linspace", "one step", d,
+        [](DType dt, Device dev) { return linspace(1.5, 9.0, 1, dt, dev); },
         [](DType) { return range_array(1, [](int64_t) { return 1.5; }); }));
     rows.push_back(no_input_row(
-        "eye", "square", d, [](DType dt) { return eye(5, -1, dt); },
+        "eye", "square", d, [](DType dt, Device dev) { return eye(5, -1, dt, dev); },
         [](DType) { return eye_array(5, 5); }));
     rows.push_back(no_input_row(
-        "eye", "wide, prime dims", d, [](DType dt) { return eye(37, 41, dt); },
+        "eye", "wide, prime dims", d, [](DType dt, Device dev) { return eye(37, 41, dt, dev); },
         [](DType) { return eye_array(37, 41); }));
     rows.push_back(no_input_row(
-        "eye", "tall", d, [](DType dt) { return eye(41, 3, dt); },
+        "eye", "tall", d, [](DType dt, Device dev) { return eye(41, 3, dt, dev); },
         [](DType) { return eye_array(41, 3); }));
     rows.push_back(no_input_row(
         "full", "[7, 13]", d,
-        [](DType dt) {
-          return full({7, 13}, -2.5, dt);
+        [](DType dt, Device dev) {
+          return full({7, 13}, -2.5, dt, dev);
         },
         [](DType) {
           return constant_array({7, 13}, -2.5);
         }));
     rows.push_back(no_input_row(
-        "full", "0-d", d, [](DType dt) { return full({}, 3.0, dt); },
+        "full", "0-d", d, [](DType dt, Device dev) { return full({}, 3.0, dt, dev); },
         [](DType) { return constant_array({}, 3.0); }));
   }
   for (DType d : {DType::i64, DType::i32, DType::i8}) {
     rows.push_back(no_input_row(
-        "arange", "5 down to -20 by -3", d, [](DType dt) { return arange(5, -20, -3, dt); },
+        "arange", "5 down to -20 by -3", d,
+        [](DType dt, Device dev) { return arange(5, -20, -3, dt, dev); },
         [](DType) { return range_array(9, [](int64_t i) { return 5.0 - 3.0 * i; }); }));
     rows.push_back(no_input_row(
         "full", "integer", d,
-        [](DType dt) {
-          return full({3, 5}, -7.0, dt);
+        [](DType dt, Device dev) {
+          return full({3, 5}, -7.0, dt, dev);
         },
         [](DType) {
           return constant_array({3, 5}, -7.0);
         }));
     rows.push_back(no_input_row(
-        "eye", "integer", d, [](DType dt) { return eye(4, 6, dt); },
+        "eye", "integer", d, [](DType dt, Device dev) { return eye(4, 6, dt, dev); },
         [](DType) { return eye_array(4, 6); }));
   }
   rows.push_back(no_input_row(
-      "arange", "integer end defaults to i64", DType::i64, [](DType) { return arange(17); },
+      "arange", "integer end defaults to i64", DType::i64,
+      [](DType, Device dev) { return arange(17, std::nullopt, dev); },
       [](DType) { return range_array(17, [](int64_t i) { return static_cast<double>(i); }); }));
   rows.push_back(no_input_row(
-      "arange", "empty", DType::f32, [](DType dt) { return arange(3.0, 3.0, 1.0, dt); },
+      "arange", "empty", DType::f32,
+      [](DType dt, Device dev) { return arange(3.0, 3.0, 1.0, dt, dev); },
       [](DType) { return range_array(0, [](int64_t) { return 0.0; }); }));
   rows.push_back(no_input_row(
-      "linspace", "no steps", DType::f64, [](DType dt) { return linspace(0.0, 1.0, 0, dt); },
+      "linspace", "no steps", DType::f64,
+      [](DType dt, Device dev) { return linspace(0.0, 1.0, 0, dt, dev); },
       [](DType) { return range_array(0, [](int64_t) { return 0.0; }); }));
   rows.push_back(no_input_row(
-      "eye", "empty", DType::f32, [](DType dt) { return eye(0, -1, dt); },
+      "eye", "empty", DType::f32, [](DType dt, Device dev) { return eye(0, -1, dt, dev); },
       [](DType) { return eye_array(0, 0); }));
   rows.push_back(no_input_row(
       "full", "bool", DType::b8,
-      [](DType dt) {
-        return full({4, 3}, 1.0, dt);
+      [](DType dt, Device dev) {
+        return full({4, 3}, 1.0, dt, dev);
       },
       [](DType) {
         return constant_array({4, 3}, 1.0);
       }));
   rows.push_back(no_input_row(
       "full", "empty", DType::f32,
-      [](DType dt) {
-        return full({0, 4}, 1.0, dt);
+      [](DType dt, Device dev) {
+        return full({0, 4}, 1.0, dt, dev);
       },
       [](DType) {
         return constant_array({0, 4}, 1.0);
@@ -426,8 +445,22 @@ EMBER_OP_CASES(fill_cases) {
       };
       return Tensors{f(in[0]), f(in[0].transpose(1, 2))};
     };
+    if (!upper && diagonal == 0) c.grad_inputs = {{{2, 4, 5}}};  // small enough for gradgrad
     rows.push_back(c);
   }
+  for (OpCase& c : rows) {
+    if (c.label == "every other column of a copy (strided output)" ||
+        c.label == "transposed view" || c.label == "broadcast into a larger tensor") {
+      c.grad = grad_none(
+          "tests an in-place write (fill_/copy_), which autograd does not record "
+          "(on a tensor that requires grad it throws)");
+    } else if (c.label == "to every float dtype") {
+      c.grad = grad_none(
+          "casts f64 to f32, f16 and bf16: finite differences at eps 1e-6 see "
+          "only their rounding steps");
+    }
+  }
+  shrink_for_gradcheck(rows);
   return rows;
 }
 
