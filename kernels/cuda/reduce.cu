@@ -24,15 +24,16 @@
 // only on the shapes, strides and alignment, so a result is bitwise reproducible under any
 // schedule. Sizes steering the choice are those of an H100 (132 SMs x 2048 threads), constants
 // rather than queried, so the emulator runs exactly the GPU's partitioning.
-// Index math: kept and reduced coordinates come from precomputed 32-bit magic-number
-// divisions (64-bit division when an index range passes 2^31), dims stored innermost first.
-// Numerics as on the CPU: sums and products of f32/f64 accumulate in double, of f16/bf16 in f32,
-// of integers and bool in wrapping 64-bit integers; mean divides once in the accumulator. var
-// works in double: each thread folds batches of 2-16 loaded elements (batch mean, then squared
-// deviations from it) into a running (n, mean, M2) with Chan's formula, which also merges lanes
-// and chunks; M2 / max(n - correction, 0) as on the CPU. amax/amin propagate NaN; argmax/argmin
-// take the first NaN, and ties go to the smaller position (the merge orders by value, then by
-// position, so the tree shape cannot change which index wins).
+// Registers: __launch_bounds__(512, 2) holds the kernel to 64 registers, so an SM keeps 1024
+// threads (two 16-byte loads in flight each) streaming. Index math: kept and reduced coordinates
+// come from precomputed 32-bit magic-number divisions (64-bit division when an index range passes
+// 2^31), dims stored innermost first. Numerics as on the CPU: sums and products of f32/f64
+// accumulate in double, of f16/bf16 in f32, of integers and bool in wrapping 64-bit integers; mean
+// divides once in the accumulator. var works in double: each thread folds batches of 2-16 loaded
+// elements (batch mean, then squared deviations from it) into a running (n, mean, M2) with Chan's
+// formula, which also merges lanes and chunks; M2 / max(n - correction, 0) as on the CPU. amax/amin
+// propagate NaN; argmax/argmin take the first NaN, and ties go to the smaller position (the merge
+// orders by value, then by position, so the tree shape cannot change which index wins).
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -478,9 +479,9 @@ __device__ typename Op::Acc combine_lanes(const Op& op, typename Op::Acc acc, bo
 // Pass 1 (or the only pass): block column grp reduces outputs [grp * per_block, ...) over the
 // positions of split blockIdx.y. With one split the result is stored, else its partial.
 template <typename Op, typename In>
-__global__ void reduce_kernel(Geometry g, Config c, const In* in, char* out, int64_t* indices,
-                              DType out_dtype, int64_t out_esize, typename Op::Acc* partial,
-                              Op op) {
+__global__ void __launch_bounds__(kMaxThreads, 2)
+    reduce_kernel(Geometry g, Config c, const In* in, char* out, int64_t* indices, DType out_dtype,
+                  int64_t out_esize, typename Op::Acc* partial, Op op) {
   using Acc = typename Op::Acc;
   EMBER_DYNAMIC_SHARED(Acc, smem);
   const int64_t per_block = c.inner ? blockDim.y : blockDim.x;
