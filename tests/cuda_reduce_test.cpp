@@ -1,8 +1,9 @@
 // The CUDA reductions, softmax and scans (kernels/cuda/{reduce,softmax,scan}.cu) against the CPU
 // kernels: every op and dtype, reductions over each dim, several dims and all dims, keepdim,
-// transposed and sliced views, sizes 0, 1 and odd, shapes that take every parallelisation
-// (sub-warp, warp, block and split reductions; row and column softmax/scans), NaN, infinities
-// and ties; a 1M-element sum on the two-pass path and bitwise determinism across schedules.
+// transposed, sliced and broadcast (stride 0) views, sizes 0, 1 and odd, shapes that take every
+// parallelisation (sub-warp, warp, block and split reductions; row and column softmax/scans),
+// NaN, infinities and ties; a 1M-element sum on the two-pass path and bitwise determinism across
+// schedules.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -79,7 +80,8 @@ Tensor product_input(const Shape& shape, DType dtype, uint64_t seed) {
 // An input layout and the dim sets each reduction runs over ({} = all dims).
 struct ReduceCase {
   Shape shape;
-  int view;  // 0 plain, 1 transposed [n, m] view, 2 a slice dropping the first column
+  int view;  // 0 plain, 1 transposed [n, m] view, 2 a slice dropping the first column,
+             // 3 row 0 broadcast (stride 0) over dim 0
   std::vector<Shape> dims;
 };
 
@@ -95,6 +97,8 @@ const std::vector<ReduceCase>& reduce_cases() {
       {Shape{13, 17}, 0, {{}, {0}, {1}}},
       {Shape{13, 17}, 1, {{}, {0}, {1}}},
       {Shape{9, 33}, 2, {{}, {0}, {1}}},
+      {Shape{13, 17}, 3, {{}, {0}, {1}}},
+      {Shape{6, 64}, 3, {{0}, {1}}},
       {Shape{2, 3, 5, 7}, 0, {{}, {0}, {1}, {2}, {3}, {0, 2}, {1, 3}, {0, 1, 3}}},
       {Shape{1, 1}, 1, {{}, {1}}},
       {Shape{5, 64}, 0, {{1}, {0}}},         // aligned rows: 16-byte loads
@@ -114,6 +118,10 @@ std::pair<Tensor, Tensor> make_case_input(const ReduceCase& c, DType dt, uint64_
   if (c.view == 1) {
     const Tensor base = gen(Shape{s[1], s[0]});
     return {base.t(), base.to(kCuda).t()};
+  }
+  if (c.view == 3) {
+    const Tensor base = gen(Shape{1, s[1]});
+    return {base.expand(s), base.to(kCuda).expand(s)};
   }
   if (c.view == 2) {
     const Tensor base = gen(Shape{s[0], s[1] + 1});
