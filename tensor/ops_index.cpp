@@ -206,22 +206,32 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
   Shape s = broadcast_shapes(x.shape(), mask.shape(), "masked_select");
   Tensor in = x.expand(s).contiguous();
   Tensor m = mask.expand(s).contiguous();
-  // The output size is the number of true mask elements, counted on the host.
-  Tensor m_host = m.to(Device::cpu());
-  const bool* mp = static_cast<const bool*>(m_host.data_ptr());
-  int64_t count = 0;
-  for (int64_t i = 0; i < m_host.numel(); ++i) count += mp[i] ? 1 : 0;
-  Tensor out = empty({count}, x.dtype(), x.device());
-  if (count > 0) {
-    MaskedSelectArgs a;
-    a.numel = in.numel();
-    a.in = static_cast<const char*>(in.data_ptr());
-    a.mask = static_cast<const bool*>(m.data_ptr());
-    a.out = static_cast<char*>(out.data_ptr());
-    a.dtype = x.dtype();
-    int64_t written = kernel<MaskedSelectKernel>(OpId::masked_select, x.device().type)(a);
-    EMBER_CHECK(written == count, Error, "masked_select: the kernel wrote ", written,
-                " elements; expected ", count);
+  MaskedSelectArgs a;
+  a.numel = in.numel();
+  a.in = static_cast<const char*>(in.data_ptr());
+  a.mask = static_cast<const bool*>(m.data_ptr());
+  a.dtype = x.dtype();
+  const auto select = kernel<MaskedSelectKernel>(OpId::masked_select, x.device().type);
+  Tensor out;
+  if (x.device().is_cpu()) {
+    // The output size is the number of true mask elements, counted first.
+    const bool* mp = static_cast<const bool*>(m.data_ptr());
+    int64_t count = 0;
+    for (int64_t i = 0; i < m.numel(); ++i) count += mp[i] ? 1 : 0;
+    out = empty({count}, x.dtype(), x.device());
+    if (count > 0) {
+      a.out = static_cast<char*>(out.data_ptr());
+      const int64_t written = select(a);
+      EMBER_CHECK(written == count, Error, "masked_select: the kernel wrote ", written,
+                  " elements; expected ", count);
+    }
+  } else {
+    // Counting would copy the mask to the host: the kernel selects into room for every
+    // element and returns the count, and the output is trimmed to it on the device.
+    Tensor room = empty({in.numel()}, x.dtype(), x.device());
+    a.out = static_cast<char*>(room.data_ptr());
+    const int64_t count = in.numel() > 0 ? select(a) : 0;
+    out = count == in.numel() ? room : room.narrow(0, 0, count).clone();
   }
   // Recorded on the broadcast input (which records its own expand and copy) and the mask.
   if (grad_recording({&in})) {

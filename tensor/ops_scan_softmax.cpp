@@ -54,18 +54,15 @@ Tensor cumprod(const Tensor& x, int64_t dim) { return scan(OpId::cumprod, x, dim
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_like(OpId::softmax, x, dim); }
 Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_like(OpId::log_softmax, x, dim); }
 
-// Element i is kept when the i-th f32 uniform draw of `gen` (tensor/random.h) is >= p. The
-// mask is drawn on the CPU and moved: Philox gives every device the same numbers.
+// Element i is kept when the i-th f32 uniform draw u of `gen` (tensor/random.h) is >= p. The
+// draws are made on `device` (Philox gives every device the same numbers) and compared there:
+// since u is a float, u >= p in double is u >= t, with t the smallest float >= p, so the f32
+// comparison with t gives the same mask on every device, with no host round trip.
 Tensor dropout_mask(const Shape& shape, double p, Generator* gen, Device device) {
   check_dropout_p(p, "dropout_mask");
-  Tensor u = rand(shape, DType::f32, gen, Device::cpu());
-  Tensor mask = empty(shape, DType::b8, Device::cpu());
-  const float* up = u.data<float>();
-  bool* mp = mask.data<bool>();
-  const int64_t n = u.numel();
-#pragma omp parallel for if (n > (int64_t{1} << 16))
-  for (int64_t i = 0; i < n; ++i) mp[i] = static_cast<double>(up[i]) >= p;
-  return mask.to(device);
+  float threshold = static_cast<float>(p);
+  if (static_cast<double>(threshold) < p) threshold = std::nextafter(threshold, INFINITY);
+  return ge(rand(shape, DType::f32, gen, device), static_cast<double>(threshold));
 }
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {

@@ -1,14 +1,12 @@
 // CUDA copy with cast between any two dtypes and any strides (contiguous, to, clone, copy_,
-// cat, flip, ...), and fill (a constant into any strided output).
+// cat, flip, ...). fill lives in kernels/cuda/fill.cu, as on the CPU.
 //
-// Design: both run on the grid-stride elementwise driver (kernels/cuda/elementwise.h): one
+// Design: it runs on the grid-stride elementwise driver (kernels/cuda/elementwise.h): one
 // thread per element, coalesced on contiguous data, coordinates decomposed only on strided
 // loops. The cast is the CPU kernel's: to bool is `!= 0` (NaN is true), f16 <-> bf16 goes
 // through float, everything else converts through the source's arithmetic type (acc_t), so a
 // copy gives the same bits as kernels/cpu/copy.cpp for every dtype pair. The dtype pair is
-// dispatched on the host (10 x 10 instantiations); fill converts its double once on the host.
-#include <type_traits>
-
+// dispatched on the host (9 x 9 instantiations).
 #include "kernels/cuda/elementwise.h"
 #include "kernels/functors.h"
 #include "kernels/registry.h"
@@ -26,13 +24,6 @@ struct CopyOp {
   }
 };
 
-template <typename T>
-struct FillOp {
-  static constexpr int kOperands = 1;
-  T value;
-  __device__ void operator()(char* const* p, int64_t) const { *reinterpret_cast<T*>(p[0]) = value; }
-};
-
 // launchers
 
 void copy_kernel(const StridedLoop& L, const ScalarArgs&) {
@@ -47,25 +38,8 @@ void copy_kernel(const StridedLoop& L, const ScalarArgs&) {
       none);
 }
 
-void fill_kernel(const StridedLoop& L, const ScalarArgs& args) {
-  EMBER_CHECK(L.nops == 1, ValueError, "fill: the cuda kernel expects 1 operand; got ", L.nops);
-  dispatch_dtype<kAll>(
-      L.dtypes[0],
-      [&]<typename T>() {
-        T v;
-        if constexpr (std::is_same_v<T, bool>) {
-          v = args.a != 0.0;
-        } else {
-          v = static_cast<T>(static_cast<acc_t<T>>(args.a));
-        }
-        run_elementwise(L, FillOp<T>{v});
-      },
-      [](DType) {});
-}
-
 }  // namespace
 
 EMBER_REGISTER_KERNEL(cuda, copy, &copy_kernel);
-EMBER_REGISTER_KERNEL(cuda, fill, &fill_kernel);
 
 }  // namespace ember::cuda
