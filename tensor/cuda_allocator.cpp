@@ -34,6 +34,7 @@
 
 #if defined(EMBER_CUDA_BACKEND)
 #include "kernels/cuda/device_api.h"
+#include "kernels/cuda/workspace.h"
 #include "tensor/cuda_allocator.h"
 
 namespace ember {
@@ -342,6 +343,14 @@ void* cuda_allocate(size_t nbytes, int device) {
 }
 void cuda_release(void* p, size_t, int) { cuda_caching_allocator().release(p); }
 }  // namespace detail
+
+namespace {
+// Kernel scratch memory (kernels/cuda/workspace.h) comes from the same cache as tensors.
+const bool workspace_installed = [] {
+  cuda::set_workspace_allocator({&detail::cuda_allocate, &detail::cuda_release});
+  return true;
+}();
+}  // namespace
 
 MemoryStats cuda_memory_stats() { return cuda_caching_allocator().stats(); }
 void reset_cuda_peak() { cuda_caching_allocator().reset_peak(); }

@@ -12,6 +12,7 @@
 
 #include "kernels/cuda/device_api.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/workspace.h"
 #include "kernels/functors.h"
 #include "kernels/registry.h"
 
@@ -83,17 +84,11 @@ void fmod_kernel(const StridedLoop& L, const ScalarArgs&) {
       [&]<typename T>() {
         if constexpr (std::is_integral_v<T>) {
           if (L.numel() == 0) return;
-          int* flag = static_cast<int*>(device_malloc(sizeof(int)));
+          DeviceBuffer<int> flag(1);
           int zero_divisor = 0;
-          try {
-            device_memset(flag, 0, sizeof(int));
-            run_elementwise(L, IntFmodOp<T>{flag});
-            memcpy_d2h(&zero_divisor, flag, sizeof(int));
-          } catch (...) {
-            device_free(flag);
-            throw;
-          }
-          device_free(flag);
+          device_memset(flag.get(), 0, sizeof(int));
+          run_elementwise(L, IntFmodOp<T>{flag.get()});
+          memcpy_d2h(&zero_divisor, flag.get(), sizeof(int));
           if (zero_divisor != 0) {
             throw ValueError(str("fmod: integer division by zero (a divisor element is 0, dtype ",
                                  dtype_name(L.dtypes[0]),

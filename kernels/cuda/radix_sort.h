@@ -1,5 +1,5 @@
 // Device-wide building blocks of the CUDA index and sort kernels (kernels/cuda/index.cu,
-// sort.cu): scratch buffers, a block-wide scan, an exclusive scan of int64 counts and a stable
+// sort.cu): a block-wide scan, an exclusive scan of int64 counts and a stable
 // LSD radix sort of (uint64 key, uint32 value) pairs.
 //
 // Design.
@@ -26,30 +26,10 @@
 #include "kernels/cuda/device_api.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/cuda/workspace.h"
 #include "kernels/error.h"
 
 namespace ember::cuda {
-
-// Device memory for n elements of T, freed when the buffer goes out of scope.
-template <typename T>
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(int64_t n)
-      : ptr_(static_cast<T*>(device_malloc(sizeof(T) * static_cast<size_t>(n > 0 ? n : 0)))) {}
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  ~DeviceBuffer() {
-    // A failing cudaFree means a sticky device error, which the next checked call reports.
-    try {
-      device_free(ptr_);
-    } catch (...) {
-    }
-  }
-  T* get() const { return ptr_; }
-
- private:
-  T* ptr_;
-};
 
 inline constexpr unsigned kFullMask = 0xffffffffu;
 inline constexpr int kScanThreads = 256;

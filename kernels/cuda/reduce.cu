@@ -44,12 +44,12 @@
 #include "kernels/cuda/device_api.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/cuda/workspace.h"
 #include "kernels/dtype.h"
 #include "kernels/error.h"
 #include "kernels/functors.h"
 #include "kernels/kernel_args.h"
 #include "kernels/registry.h"
-#include "tensor/storage.h"
 
 namespace ember::cuda {
 namespace {
@@ -661,9 +661,8 @@ void reduce_typed(const ReduceLoop& L, const Op& op) {
   // Partial accumulators of every (output, split): a block of ember's caching allocator,
   // returned to it when this call ends (every op runs on the default stream, so pass 2 has
   // read it before any later kernel can reuse it).
-  Storage workspace(static_cast<size_t>(g.outputs * p.splits) * sizeof(Acc),
-                    Device::cuda(current_device()));
-  Acc* partial = static_cast<Acc*>(workspace.data());
+  DeviceBuffer<Acc> workspace(g.outputs * p.splits);
+  Acc* partial = workspace.get();
   EMBER_LAUNCH((reduce_kernel<Op, In>), grid, block, smem, nullptr, g, p.c, in, L.out, L.indices,
                L.out_dtype, out_esize, partial, op);
   constexpr int kOutputsPerBlock = 8;
