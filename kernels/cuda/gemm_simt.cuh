@@ -3,10 +3,11 @@
 // and for the integer dtypes (i64 accumulation, then alpha/beta in double, as the CPU kernel).
 //
 // Design (the classic register-blocked SGEMM, cf. CUTLASS's SIMT path):
-//  - Block tile BM x BN, K consumed BK at a time. f32/f64/f16/bf16: 128 x 128 x 8 with 256
+//  - Block tile BM x BN, K consumed BK at a time. f32/f16/bf16: 128 x 128 x 8 with 256
 //    threads (8 warps as 2 x 4, warp tile 64 x 32, lanes as 8 x 4), each thread an 8 x 8
 //    register micro-tile split into 2 x 2 sub-blocks of 4 x 4 spaced 32 rows / 16 columns
-//    apart. Integers: 64 x 64 x 8, 4 x 4 per thread (i64 accumulators).
+//    apart. f64: 128 x 64 x 8, 8 x 4 per thread. Integers: 64 x 64 x 8, 4 x 4 per thread (i64
+//    accumulators). All at launch_bounds(256, 2): two blocks (16 warps) per SM, 128 registers.
 //  - Shared memory holds both tiles K-major (As[k][m], Bs[k][n]) in the accumulator type, rows
 //    padded by 4 elements. Per k a thread reads its A column and B row as 16-byte vectors
 //    (LDS.128): in a warp 8 distinct A vectors (128 contiguous bytes) and 4 distinct B vectors,
@@ -14,7 +15,8 @@
 //  - Double buffering: while tile kt is multiplied out of one smem buffer, tile kt + 1 is
 //    already loaded from global memory into registers; they go to the other buffer afterwards.
 //    One __syncthreads per k-tile.
-//  - Global loads, chosen per operand on the host (SimtLoad): 16-byte vectors along K when the
+//  - Global loads, chosen per operand on the host and compiled per choice (SimtLoad, a template
+//    parameter, so each kernel carries only its own addressing): 16-byte vectors along K when the
 //    operand is K-contiguous and aligned (stored transposed into smem; the 4-element row pad
 //    makes those scalar stores conflict-free), 16-byte vectors along M/N when it is contiguous
 //    that way (a transposed view: stored as vectors), else scalar loads with consecutive threads
@@ -24,7 +26,7 @@
 //    read otherwise), stores masked to the matrix, 16-byte vector stores when C rows are
 //    contiguous and aligned.
 //  - Grid: x = output tiles in grouped order (gemm_common.cuh), y = batch (strided loop past
-//    65535). f32 at launch_bounds(256, 2): two blocks (16 warps) per SM.
+//    65535).
 #pragma once
 #include <algorithm>
 #include <cstdint>
