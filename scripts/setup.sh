@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ make pkg-config
+  ccache                                 # the nvcc tree reuses the release tree's host objects
   libgtest-dev googletest libgmock-dev   # tests
   libbenchmark-dev libopenblas-dev       # bench/ (OpenBLAS is the CPU yardstick only)
   nlohmann-json3-dev libcli11-dev        # tools/ (JSON output, command line)
