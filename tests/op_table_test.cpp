@@ -28,7 +28,7 @@ TEST_P(OpTable, MatchesReference) {
       ref_inputs.push_back(t.to(reference_dtype(t.dtype())).contiguous());
     Tensors want = c.reference(ref_inputs);
     if (c.run_on) {
-      // The device form of an input-less row (tests/op_table_cuda_test.cpp runs it on cuda).
+      // The device form of an input-less row (tests/cuda_op_table_test.cpp runs it on cuda).
       const std::string where = c.op + " [" + c.label + "] run_on(cpu)";
       Tensors got = c.run_on(Device::cpu());
       ASSERT_EQ(got.size(), want.size()) << where << ": number of outputs";

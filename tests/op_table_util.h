@@ -1,5 +1,5 @@
 // What the op-table tests share (tests/op_table_test.cpp, op_table_grad_test.cpp,
-// op_table_cuda_test.cpp): a row's random inputs, their non-contiguous copy, the DESIGN.md §8
+// cuda_op_table_test.cpp): a row's random inputs, their non-contiguous copy, the DESIGN.md §8
 // tolerances and the element-wise comparison, and the rows as gtest parameters.
 #pragma once
 #include <gtest/gtest.h>

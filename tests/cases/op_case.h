@@ -1,7 +1,7 @@
 // The op-case table (DESIGN.md §2, step 7): one row per op and situation. Each row says how
 // to build the inputs, how ember computes the op, and how a plain float64 reference computes
 // it. tests/op_table_test.cpp runs every row over its dtypes and input layouts against the
-// reference, tests/op_table_grad_test.cpp gradchecks it, tests/op_table_cuda_test.cpp runs it
+// reference, tests/op_table_grad_test.cpp gradchecks it, tests/cuda_op_table_test.cpp runs it
 // on cuda against the cpu. The table is its own library so `ember ops` can report which ops
 // it covers.
 #pragma once
@@ -72,7 +72,7 @@ struct OpCase {
   // differentiate numerically; `run` must accept them. Empty: `inputs`.
   std::vector<Input> grad_inputs = {};
   // Rows without inputs (factories, random draws): the row computed on `device`, same values
-  // as `run`. tests/op_table_cuda_test.cpp runs the other rows on inputs moved to the device.
+  // as `run`. tests/cuda_op_table_test.cpp runs the other rows on inputs moved to the device.
   std::function<Tensors(Device)> run_on = {};
 };
 
