@@ -85,7 +85,8 @@ template <typename T>
 T Tensor::item() const {
   EMBER_CHECK(numel() == 1, ValueError, "item: tensor of shape ", shape(),
               " has ", numel(), " elements; expected exactly one");
-  return read_element<T>(*this, 0);
+  // A device tensor's one element is copied to the host (a synchronising transfer).
+  return read_element<T>(device().is_cpu() ? *this : to(Device::cpu()), 0);
 }
 
 template <typename T>

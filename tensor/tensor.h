@@ -60,7 +60,8 @@ class Tensor {
     return static_cast<T*>(data_ptr());
   }
 
-  // Element access (for tests and small tools, not hot loops). item() needs one element.
+  // Element access (for tests and small tools, not hot loops). item() needs one element;
+  // item() and to_vector() read any device (copying to the host), at() needs a cpu tensor.
   template <typename T>
   T item() const;
   double item() const { return item<double>(); }
