@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/rounding.h"
 #include "kernels/functors.h"
 #include "kernels/registry.h"
 
@@ -26,28 +27,6 @@ __device__ __host__ __forceinline__ T from_double(double v) {
   } else {
     return static_cast<T>(static_cast<acc_t<T>>(v));
   }
-}
-
-__device__ __forceinline__ double mul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-__device__ __forceinline__ double add_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-__device__ __forceinline__ double sub_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dsub_rn(a, b);
-#else
-  return a - b;
-#endif
 }
 
 // kernels

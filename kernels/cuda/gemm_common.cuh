@@ -48,6 +48,40 @@ inline Batch make_batch(const GemmArgs& g) {
   return bt;
 }
 
+// One GEMM as both kernels address it (B is read as its transpose, so both operands are
+// [rows, K]); the kernels' parameter structs extend it with their layout choices. `Scale` is the
+// type alpha and beta are applied in.
+template <typename T, typename Scale>
+struct GemmOperands {
+  const T* a = nullptr;  // A(m, k) = a[m * a_rs + k * a_ks]
+  const T* b = nullptr;  // B(k, n) = b[n * b_rs + k * b_ks]
+  T* c = nullptr;        // C(m, n) = c[m * c_rs + n * c_cs]
+  int64_t m = 0, n = 0, k = 0;
+  int64_t a_rs = 0, a_ks = 0, b_rs = 0, b_ks = 0, c_rs = 0, c_cs = 0;
+  Scale alpha = 1, beta = 0;
+  int tiles_m = 0, tiles_n = 0;
+  Batch batch;
+};
+
+template <typename T, typename Scale>
+void set_operands(GemmOperands<T, Scale>& p, const GemmArgs& g) {
+  p.a = reinterpret_cast<const T*>(g.a);
+  p.b = reinterpret_cast<const T*>(g.b);
+  p.c = reinterpret_cast<T*>(g.c);
+  p.m = g.m;
+  p.n = g.n;
+  p.k = g.k;
+  p.a_rs = g.rsa;
+  p.a_ks = g.csa;
+  p.b_rs = g.csb;
+  p.b_ks = g.rsb;
+  p.c_rs = g.rsc;
+  p.c_cs = g.csc;
+  p.alpha = static_cast<Scale>(g.alpha);
+  p.beta = static_cast<Scale>(g.beta);
+  p.batch = make_batch(g);
+}
+
 // Output tiles in groups of kGroupM tile rows: consecutive blocks walk down a group's column of
 // tiles before moving right, so the blocks resident at one time share A row panels and B
 // column panels in L2 (Triton's "grouped ordering"). blockIdx.x is the linear tile id.

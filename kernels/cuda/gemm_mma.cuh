@@ -60,17 +60,9 @@ using MmaSmall = MmaConfig<2, 2, 4>;  // 128 x 128, 64 KiB
 using MmaLarge = MmaConfig<2, 4, 4>;  // 128 x 256, 96 KiB
 
 template <typename T>
-struct MmaParams {
-  const T* a = nullptr;  // A(m, k) = a[m * a_rs + k * a_ks]
-  const T* b = nullptr;  // B(k, n) = b[n * b_rs + k * b_ks]
-  T* c = nullptr;        // C(m, n) = c[m * c_rs + n * c_cs]
-  int64_t m = 0, n = 0, k = 0;
-  int64_t a_rs = 0, a_ks = 0, b_rs = 0, b_ks = 0, c_rs = 0, c_cs = 0;
-  float alpha = 1, beta = 0;
+struct MmaParams : GemmOperands<T, float> {
   bool a_async = false, b_async = false;  // cp.async fill; else the generic fill
   bool c_pairs = false;                   // C rows unit-stride, pairs 4-byte aligned
-  int tiles_m = 0, tiles_n = 0;
-  Batch batch;
 };
 
 // Byte offset of a 16-byte chunk in a swizzled stage tile (BK = 32 = 4 chunks of 8 along K).
@@ -352,21 +344,7 @@ enum class MmaTile { kAuto, kSmall, kLarge };
 template <typename T>
 void gemm_mma(const GemmArgs& g, MmaTile tile, int sms, int device, cudaStream_t stream) {
   MmaParams<T> p;
-  p.a = reinterpret_cast<const T*>(g.a);
-  p.b = reinterpret_cast<const T*>(g.b);
-  p.c = reinterpret_cast<T*>(g.c);
-  p.m = g.m;
-  p.n = g.n;
-  p.k = g.k;
-  p.a_rs = g.rsa;
-  p.a_ks = g.csa;
-  p.b_rs = g.csb;
-  p.b_ks = g.rsb;
-  p.c_rs = g.rsc;
-  p.c_cs = g.csc;
-  p.alpha = static_cast<float>(g.alpha);
-  p.beta = static_cast<float>(g.beta);
-  p.batch = make_batch(g);
+  set_operands(p, g);
   if (g.m == 0 || g.n == 0 || p.batch.count == 0) return;
   const MmaOperand a = mma_operand(true, g.a, g.m, g.k, g.rsa, g.csa, g.a_batch_strides, g);
   const MmaOperand b = mma_operand(false, g.b, g.n, g.k, g.csb, g.rsb, g.b_batch_strides, g);

@@ -58,18 +58,9 @@ struct SimtTypes {
 };
 
 template <typename T>
-struct SimtParams {
-  using Scale = typename SimtTypes<T>::Scale;
-  const T* a = nullptr;  // A(m, k) = a[m * a_rs + k * a_ks]
-  const T* b = nullptr;  // B(k, n) = b[n * b_rs + k * b_ks]
-  T* c = nullptr;        // C(m, n) = c[m * c_rs + n * c_cs]
-  int64_t m = 0, n = 0, k = 0;
-  int64_t a_rs = 0, a_ks = 0, b_rs = 0, b_ks = 0, c_rs = 0, c_cs = 0;
-  Scale alpha = 1, beta = 0;
+struct SimtParams : GemmOperands<T, typename SimtTypes<T>::Scale> {
   bool a_k_first = false, b_k_first = false;  // kLoadScalar: consecutive threads along K
   bool c_vec = false;  // C rows unit-stride and 16-byte aligned: vector stores
-  int tiles_m = 0, tiles_n = 0;
-  Batch batch;
 };
 
 template <int BM_, int BN_, int BK_, int WM_, int WN_, int TM_, int TN_, int MinBlocks_>
@@ -383,23 +374,8 @@ template <typename T>
 void gemm_simt(const GemmArgs& g, cudaStream_t stream) {
   using Cfg = SimtConfigFor<T>;
   using S = typename SimtTypes<T>::Acc;
-  using Scale = typename SimtTypes<T>::Scale;
   SimtParams<T> p;
-  p.a = reinterpret_cast<const T*>(g.a);
-  p.b = reinterpret_cast<const T*>(g.b);
-  p.c = reinterpret_cast<T*>(g.c);
-  p.m = g.m;
-  p.n = g.n;
-  p.k = g.k;
-  p.a_rs = g.rsa;
-  p.a_ks = g.csa;
-  p.b_rs = g.csb;
-  p.b_ks = g.rsb;
-  p.c_rs = g.rsc;
-  p.c_cs = g.csc;
-  p.alpha = static_cast<Scale>(g.alpha);
-  p.beta = static_cast<Scale>(g.beta);
-  p.batch = make_batch(g);
+  set_operands(p, g);
   if (g.m == 0 || g.n == 0 || p.batch.count == 0) return;
   const SimtOperand a = simt_operand<T>(g.a, g.m, g.k, g.rsa, g.csa, g.a_batch_strides, g);
   const SimtOperand b = simt_operand<T>(g.b, g.n, g.k, g.csb, g.rsb, g.b_batch_strides, g);

@@ -47,6 +47,7 @@
 #include "kernels/cuda/device_api.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/radix_sort.h"
+#include "kernels/cuda/rounding.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/error.h"
 #include "kernels/kernel_args.h"
@@ -123,24 +124,6 @@ EMBER_HD inline bool wrap_index(int64_t& i, int64_t bound) {
 
 __device__ __forceinline__ void record_bad(unsigned long long* bad, int64_t e) {
   atomicMin(bad, static_cast<unsigned long long>(e));
-}
-
-// Products and sums rounded once each (never fused into an FMA), as the CPU computes them.
-__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
-__device__ __forceinline__ float add_rn(float a, float b) { return __fadd_rn(a, b); }
-__device__ __forceinline__ double mul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-__device__ __forceinline__ double add_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
 }
 
 // kernels

@@ -41,6 +41,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "kernels/cuda/block_shape.h"
 #include "kernels/cuda/device_api.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/runtime.h"
@@ -54,10 +55,6 @@
 namespace ember::cuda {
 namespace {
 
-constexpr int kWarp = 32;
-constexpr int kMaxThreads = 512;              // a block's threads at most
-constexpr int kTileThreads = 256;             // a block's threads when it holds several outputs
-constexpr int64_t kFillThreads = 132 * 2048;  // threads resident on an H100
 constexpr int64_t kMinLoads = 8;              // loads per lane before widening or splitting pays
 constexpr int64_t kMaxSplits = 65535;         // gridDim.y
 constexpr int64_t kChunkAlign = 16;           // chunk starts stay 16-byte aligned for any dtype
@@ -546,19 +543,6 @@ __global__ void combine_kernel(Geometry g, const typename Op::Acc* partial, int6
 // --- launchers --------------------------------------------------------------------------------
 
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-int pow2_at_least(int64_t n, int cap) {
-  int p = 1;
-  while (p < n && p < cap) p *= 2;
-  return p;
-}
-// Rows of bx lanes each in one block: a kTileThreads block, or fewer rows when there are
-// fewer, but at least one whole warp (the shuffles use full masks).
-int rows_per_block(int bx, int64_t rows) {
-  if (bx >= kTileThreads) return 1;
-  const int full = kTileThreads / bx, warp = bx >= kWarp ? 1 : kWarp / bx;
-  return std::max(warp, pow2_at_least(rows, full));
-}
 
 Geometry make_geometry(const ReduceLoop& L) {
   Geometry g;

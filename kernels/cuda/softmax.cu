@@ -26,6 +26,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/cuda/block_shape.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/dtype.h"
@@ -37,10 +38,6 @@
 namespace ember::cuda {
 namespace {
 
-constexpr int kWarp = 32;
-constexpr int kMaxThreads = 512;
-constexpr int kTileThreads = 256;
-constexpr int64_t kFillThreads = 132 * 2048;  // threads resident on an H100
 constexpr int64_t kMinLoads = 8;              // loads per lane before widening pays
 
 template <typename A>
@@ -210,22 +207,6 @@ __global__ void softmax_cols_kernel(const T* in, T* out, int64_t lines, int64_t 
 
 // --- launchers --------------------------------------------------------------------------------
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-int pow2_at_least(int64_t n, int cap) {
-  int p = 1;
-  while (p < n && p < cap) p *= 2;
-  return p;
-}
-// Rows of bx lanes each in one block: a kTileThreads block, or fewer rows when there are
-// fewer, but at least one whole warp (the shuffles use full masks).
-int rows_per_block(int bx, int64_t rows) {
-  if (bx >= kTileThreads) return 1;
-  const int full = kTileThreads / bx, warp = bx >= kWarp ? 1 : kWarp / bx;
-  return std::max(warp, pow2_at_least(rows, full));
-}
-unsigned grid_of(int64_t groups) {
-  return static_cast<unsigned>(std::min<int64_t>(groups, std::numeric_limits<int32_t>::max()));
-}
 
 template <typename T, bool kLog>
 void softmax_typed(const DimArgs& a) {
