@@ -30,47 +30,13 @@
 
 #include "kernels/cpu/loops.h"
 #include "kernels/error.h"
+#include "kernels/index_walk.h"
 #include "kernels/registry.h"
 
 namespace ember::cpu {
 namespace {
 
-constexpr int kX = 0;  // indexed
-constexpr int kO = 1;  // other: out (gather, index_select) or src (scatter, index_add)
-constexpr int kI = 2;  // index
-constexpr int kOperands = 3;
-
-// Dims of the loop for the three operands; offsets and strides in elements.
-struct Walk {
-  int ndim = 0;
-  int64_t sizes[kMaxDims] = {};
-  int64_t strides[kOperands][kMaxDims] = {};
-};
-
-using OperandStrides = int64_t[kOperands][kMaxDims];
-
-// Dims [lo, hi) of the loop: size-1 dims dropped, neighbours merged when every operand steps
-// through them as one.
-Walk make_walk(const int64_t* sizes, const OperandStrides& st, int lo, int hi) {
-  Walk w;
-  for (int d = lo; d < hi; ++d) {
-    if (sizes[d] == 1) continue;
-    if (w.ndim > 0) {
-      int m = w.ndim - 1;
-      bool merge = true;
-      for (int k = 0; k < kOperands; ++k) merge &= w.strides[k][m] == st[k][d] * sizes[d];
-      if (merge) {
-        w.sizes[m] *= sizes[d];
-        for (int k = 0; k < kOperands; ++k) w.strides[k][m] = st[k][d];
-        continue;
-      }
-    }
-    w.sizes[w.ndim] = sizes[d];
-    for (int k = 0; k < kOperands; ++k) w.strides[k][w.ndim] = st[k][d];
-    ++w.ndim;
-  }
-  return w;
-}
+using namespace index_walk;  // NOLINT: the shared loop of the index family
 
 int64_t walk_numel(const Walk& w) {
   int64_t n = 1;

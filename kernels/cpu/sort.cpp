@@ -20,51 +20,10 @@
 
 #include "kernels/cpu/loops.h"
 #include "kernels/registry.h"
+#include "kernels/sort_keys.h"
 
 namespace ember::cpu {
 namespace {
-
-// --- keys ---------------------------------------------------------------------------------
-
-inline uint32_t float_key(float f) {
-  if (f != f) return std::numeric_limits<uint32_t>::max();
-  if (f == 0.0f) f = 0.0f;  // -0 sorts equal to +0
-  uint32_t u = detail::float_bits(f);
-  return (u & 0x80000000u) != 0 ? ~u : u | 0x80000000u;
-}
-
-inline uint64_t double_key(double d) {
-  if (d != d) return std::numeric_limits<uint64_t>::max();
-  if (d == 0.0) d = 0.0;
-  uint64_t u;
-  std::memcpy(&u, &d, 8);
-  return (u >> 63) != 0 ? ~u : u | (uint64_t{1} << 63);
-}
-
-// SortKey<T>::of(v): the unsigned key of v; U is uint32_t or uint64_t.
-template <typename T>
-struct SortKey {
-  using U = uint32_t;
-  static U of(T v) {
-    if constexpr (is_float_v<T>) {
-      return float_key(static_cast<float>(v));
-    } else if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) {
-      return static_cast<U>(v);
-    } else {  // int8_t, int32_t
-      return static_cast<U>(static_cast<int32_t>(v)) ^ 0x80000000u;
-    }
-  }
-};
-template <>
-struct SortKey<double> {
-  using U = uint64_t;
-  static U of(double v) { return double_key(v); }
-};
-template <>
-struct SortKey<int64_t> {
-  using U = uint64_t;
-  static U of(int64_t v) { return static_cast<U>(v) ^ (uint64_t{1} << 63); }
-};
 
 // Below this length std::sort beats the four counting passes of the radix sort.
 constexpr int64_t kRadixMinLen = 128;

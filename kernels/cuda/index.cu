@@ -50,16 +50,14 @@
 #include "kernels/cuda/rounding.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/error.h"
+#include "kernels/index_walk.h"
 #include "kernels/kernel_args.h"
 #include "kernels/registry.h"
 
 namespace ember::cuda {
 namespace {
 
-constexpr int kX = 0;  // indexed
-constexpr int kO = 1;  // other: out (gather, index_select) or src (scatter, index_add)
-constexpr int kI = 2;  // index
-constexpr int kOperands = 3;
+using namespace index_walk;  // NOLINT: the shared loop of the index family
 
 constexpr int kIndexThreads = 256;
 constexpr int64_t kPerLineMin = 16384;  // lines enough to fill a GPU with one thread per line
@@ -68,13 +66,6 @@ constexpr int kMaskThreads = 256;
 constexpr int kMaskItems = 8;
 constexpr int64_t kMaskTile = int64_t{kMaskThreads} * kMaskItems;
 constexpr unsigned long long kNoBadIndex = ~0ull;
-
-// Dims of a loop for the three operands; strides in elements.
-struct Walk {
-  int ndim = 0;
-  int64_t sizes[kMaxDims] = {};
-  int64_t strides[kOperands][kMaxDims] = {};
-};
 
 // The IndexArgs loop as [outer, len, inner] around `dim` (see the file comment).
 struct IndexGrid {
@@ -335,28 +326,6 @@ __global__ void __launch_bounds__(kMaskThreads)
 
 // launchers
 
-// Dims [lo, hi) of the loop: size-1 dims dropped, neighbours merged when every operand steps
-// through them as one.
-Walk make_walk(const int64_t* sizes, const int64_t (&st)[kOperands][kMaxDims], int lo, int hi) {
-  Walk w;
-  for (int d = lo; d < hi; ++d) {
-    if (sizes[d] == 1) continue;
-    if (w.ndim > 0) {
-      const int m = w.ndim - 1;
-      bool merge = true;
-      for (int k = 0; k < kOperands; ++k) merge &= w.strides[k][m] == st[k][d] * sizes[d];
-      if (merge) {
-        w.sizes[m] *= sizes[d];
-        for (int k = 0; k < kOperands; ++k) w.strides[k][m] = st[k][d];
-        continue;
-      }
-    }
-    w.sizes[w.ndim] = sizes[d];
-    for (int k = 0; k < kOperands; ++k) w.strides[k][w.ndim] = st[k][d];
-    ++w.ndim;
-  }
-  return w;
-}
 
 IndexGrid make_grid(const IndexArgs& a, bool one_d) {
   int64_t st[kOperands][kMaxDims] = {};

@@ -33,6 +33,7 @@
 #include "kernels/error.h"
 #include "kernels/kernel_args.h"
 #include "kernels/registry.h"
+#include "kernels/sort_keys.h"
 
 namespace ember::cuda {
 namespace {
@@ -41,45 +42,6 @@ constexpr int kTileElems = 2048;  // shared-memory sort: 16 KiB (32-bit keys) or
 constexpr int kSortThreads = 256;
 
 // --- keys ---------------------------------------------------------------------------------
-
-__device__ __forceinline__ uint32_t float_key(float f) {
-  if (f != f) return 0xffffffffu;
-  if (f == 0.0f) f = 0.0f;  // -0 sorts equal to +0
-  const uint32_t u = __float_as_uint(f);
-  return (u & 0x80000000u) != 0 ? ~u : u | 0x80000000u;
-}
-
-__device__ __forceinline__ uint64_t double_key(double d) {
-  if (d != d) return ~uint64_t{0};
-  if (d == 0.0) d = 0.0;
-  const auto u = static_cast<uint64_t>(__double_as_longlong(d));
-  return (u >> 63) != 0 ? ~u : u | (uint64_t{1} << 63);
-}
-
-// SortKey<T>::of(v): the CPU's unsigned key of v; U is uint32_t or uint64_t.
-template <typename T>
-struct SortKey {
-  using U = uint32_t;
-  __device__ static U of(T v) {
-    if constexpr (is_float_v<T>) {
-      return float_key(static_cast<float>(v));
-    } else if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) {
-      return static_cast<U>(v);
-    } else {  // int8_t, int32_t
-      return static_cast<U>(static_cast<int32_t>(v)) ^ 0x80000000u;
-    }
-  }
-};
-template <>
-struct SortKey<double> {
-  using U = uint64_t;
-  __device__ static U of(double v) { return double_key(v); }
-};
-template <>
-struct SortKey<int64_t> {
-  using U = uint64_t;
-  __device__ static U of(int64_t v) { return static_cast<U>(v) ^ (uint64_t{1} << 63); }
-};
 
 // Shared-memory words: key and index in one comparable unit.
 struct PackedWord {  // 32-bit keys: key << 32 | index
