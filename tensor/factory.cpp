@@ -59,6 +59,8 @@ namespace {
 bool is_whole(double v) { return std::isfinite(v) && std::trunc(v) == v; }
 
 Tensor run_1d_fill(OpId op, int64_t n, DType dtype, Device device, double a, double b) {
+  EMBER_CHECK(dtype != DType::b8, DTypeError, op_name(op),
+              ": dtype bool is not supported; expected a floating or integer dtype");
   Tensor t = empty({n}, dtype, device);
   StridedLoop loop = make_loop(t, {});
   ScalarArgs args;

@@ -33,8 +33,12 @@ ValuesIndices sort_along(OpId op, const Tensor& x, int64_t k, int64_t dim, bool 
   args.descending = descending;
   args.dtype = x.dtype();
   kernel<SortKernel>(op, x.device().type)(args);
-  ValuesIndices r = x.dim() == 0 ? ValuesIndices{values.reshape({}), indices.reshape({})}
-                                  : ValuesIndices{values.transpose(d, -1), indices.transpose(d, -1)};
+  ValuesIndices r{values, indices};  // a 0-d input's topk with k = 0: 1-d and empty
+  if (x.dim() != 0) {
+    r = {values.transpose(d, -1), indices.transpose(d, -1)};
+  } else if (k == 1) {
+    r = {values.reshape({}), indices.reshape({})};
+  }
   if (grad_recording({&x})) {
     record_op(OpCall{.op = op, .inputs = {x}, .outputs = {r.values, r.indices}, .dim = d});
   }

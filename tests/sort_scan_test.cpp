@@ -125,6 +125,12 @@ TEST(TopK, LargestSmallestAndTies) {
   EXPECT_EQ(vals(col.values), (std::vector<double>{9, 2, 7, 1}));
   EXPECT_EQ(ints(col.indices), (std::vector<int64_t>{2, 1, 1, 0}));
   EXPECT_EQ(topk(m, 0, 1).values.shape(), (Shape{3, 0}));
+  // A 0-d input is one element: k = 1 gives it back 0-d, k = 0 gives nothing.
+  ValuesIndices one = topk(scalar_tensor(2.5), 1);
+  EXPECT_EQ(one.values.shape(), Shape{});
+  EXPECT_EQ(one.values.item<double>(), 2.5);
+  EXPECT_EQ(one.indices.item<int64_t>(), 0);
+  EXPECT_EQ(topk(scalar_tensor(2.5), 0).values.numel(), 0);
 }
 
 TEST(TopK, KOutOfRangeThrows) {

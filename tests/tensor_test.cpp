@@ -183,6 +183,12 @@ TEST(Factories, Values) {
   EXPECT_THROW_MSG(from_vector<float>({1, 2, 3}, Shape{2, 2}), ShapeError, "3 values");
 }
 
+TEST(Factories, RangesRejectBool) {
+  EXPECT_THROW_MSG(arange(0, 4, 1, DType::b8), DTypeError, "arange: dtype bool is not supported");
+  EXPECT_THROW_MSG(linspace(0, 1, 3, DType::b8), DTypeError,
+                   "linspace: dtype bool is not supported");
+}
+
 TEST(Factories, FromBlobUsesCallerMemoryAndDeleter) {
   static int deleted = 0;
   float data[6] = {1, 2, 3, 4, 5, 6};

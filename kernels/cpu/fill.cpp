@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/functors.h"
 #include "kernels/registry.h"
 
 namespace ember::cpu {
@@ -37,7 +38,7 @@ void fill_kernel(const StridedLoop& L, const ScalarArgs& args) {
 
 // Contiguous 1-d output: out[i] = value(i), computed in double.
 template <typename F>
-void fill_1d(const StridedLoop& L, F value) {
+void fill_1d(OpId op, const StridedLoop& L, F value) {
   dispatch_dtype<kFloat | kInt>(
       L.dtypes[0],
       [&]<typename T>() {
@@ -47,12 +48,12 @@ void fill_1d(const StridedLoop& L, F value) {
           for (int64_t i = b; i < e; ++i) o[i] = from_double<T>(value(i));
         });
       },
-      [](DType) {});
+      [op](DType d) { fn::unsupported_dtype(op, "cpu", d, kFloat | kInt); });
 }
 
 // a = start, b = step.
 void arange_kernel(const StridedLoop& L, const ScalarArgs& args) {
-  fill_1d(L, [&](int64_t i) { return args.a + static_cast<double>(i) * args.b; });
+  fill_1d(OpId::arange, L, [&](int64_t i) { return args.a + static_cast<double>(i) * args.b; });
 }
 
 // a = start, b = end; the first half counts up from start and the second half down from end,
@@ -61,7 +62,7 @@ void linspace_kernel(const StridedLoop& L, const ScalarArgs& args) {
   int64_t n = L.numel();
   double step = n > 1 ? (args.b - args.a) / static_cast<double>(n - 1) : 0.0;
   int64_t half = (n + 1) / 2;  // n == 1: the one value is start
-  fill_1d(L, [&](int64_t i) {
+  fill_1d(OpId::linspace, L, [&](int64_t i) {
     return i < half ? args.a + step * static_cast<double>(i)
                     : args.b - step * static_cast<double>(n - 1 - i);
   });
