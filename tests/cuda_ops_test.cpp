@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/cuda/device_api.h"
+#include "kernels/cuda/elementwise_path.h"
 #include "kernels/registry.h"
 #include "tensor/factory.h"
 #include "tensor/ops.h"
@@ -168,6 +169,88 @@ TEST_F(CudaOps, LargeTensorsTakeSeveralElementsPerThread) {
   const Tensor m = random_input(Shape{1021, 1031}, DType::f32, 79);
   expect_match(m.t().contiguous(), m.to(kCuda).t().contiguous(), "copy of a transposed view");
   expect_match(mul(m.t(), 2.0), mul(m.to(kCuda).t(), 2.0), "mul, strided");
+}
+
+// Launches per path of the elementwise driver during f().
+struct PathLaunches {
+  int64_t vector = 0, contiguous = 0, strided = 0;
+};
+template <typename F>
+PathLaunches launches_of(F&& f) {
+  const cuda::ElementwisePathCounts& c = cuda::elementwise_path_counts();
+  const PathLaunches before{c.vector.load(), c.contiguous.load(), c.strided.load()};
+  f();
+  return {c.vector.load() - before.vector, c.contiguous.load() - before.contiguous,
+          c.strided.load() - before.strided};
+}
+
+enum class Path { kNone, kVector, kContiguous, kStrided };
+
+// Contiguous loops whose operand bases are aligned to V * size (V = 16 / the largest operand
+// size) take the driver's vector path, the n % V tail included; views that start one element
+// in and broadcasts take the scalar kernels. Every path gives the CPU's values.
+TEST_F(CudaOps, VectorPathMatchesCpuAndFallsBack) {
+  const std::vector<DType> dtypes = {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i32,
+                                     DType::u8};
+  // Runs the cuda op once, checks the path its one launch took and its values.
+  auto check = [](const std::string& what, const Tensor& want, Path path,
+                  const std::function<Tensor()>& run) {
+    Tensor got;
+    const PathLaunches l = launches_of([&] { got = run(); });
+    expect_match(want, got, what);
+    EXPECT_EQ(l.vector, path == Path::kVector ? 1 : 0) << what;
+    EXPECT_EQ(l.contiguous, path == Path::kContiguous ? 1 : 0) << what;
+    EXPECT_EQ(l.strided, path == Path::kStrided ? 1 : 0) << what;
+  };
+  under_schedules([&] {
+    uint64_t seed = 20000;
+    for (DType dt : dtypes) {
+      const auto v = static_cast<int64_t>(16 / element_size(dt));  // bool operands are narrower
+      const DType wide = dt == DType::f64 ? DType::f16 : DType::f64;  // copy's other dtype
+      for (int64_t n : {int64_t{0}, int64_t{1}, v - 1, v, v + 1, int64_t{1031},
+                        (int64_t{1} << 16) + 3}) {
+        // Each input has n + 1 elements: [0, n) is an aligned view, [1, n + 1) a misaligned one.
+        const Shape s{n + 1};
+        const Tensor x = random_input(s, dt, ++seed), y = random_input(s, dt, ++seed),
+                     w = random_input(s, dt, ++seed), cond = random_input(s, DType::b8, ++seed);
+        const Tensor xc = x.to(kCuda), yc = y.to(kCuda), wc = w.to(kCuda), condc = cond.to(kCuda);
+        auto al = [n](const Tensor& t) { return t.slice(0, 0, n); };
+        auto mis = [n](const Tensor& t) { return t.slice(0, 1, n + 1); };
+        const Path vec = n == 0 ? Path::kNone : n >= v ? Path::kVector : Path::kContiguous;
+        const Path scalar = n == 0 ? Path::kNone : Path::kContiguous;
+        const Path strided = n <= 1 ? scalar : Path::kStrided;  // [1] + [1] is no broadcast
+        const std::string tag = str(" ", dtype_name(dt), " n=", n);
+        const bool fp = is_floating(dt);
+        auto un = [fp](const Tensor& t) { return fp ? exp(t) : neg(t); };
+
+        check("unary" + tag, un(al(x)), vec, [&] { return un(al(xc)); });
+        check("unary misaligned" + tag, un(mis(x)), scalar, [&] { return un(mis(xc)); });
+        check("add" + tag, add(al(x), al(y)), vec, [&] { return add(al(xc), al(yc)); });
+        check("add misaligned" + tag, add(mis(x), al(y)), scalar,
+              [&] { return add(mis(xc), al(yc)); });
+        check("add broadcast" + tag, add(al(x), y.slice(0, 0, 1)), strided,
+              [&] { return add(al(xc), yc.slice(0, 0, 1)); });
+        check("lt" + tag, lt(al(x), al(y)), vec, [&] { return lt(al(xc), al(yc)); });
+        check("lt misaligned" + tag, lt(al(x), mis(y)), scalar,
+              [&] { return lt(al(xc), mis(yc)); });
+        check("where" + tag, where(al(cond), al(x), al(y)), vec,
+              [&] { return where(al(condc), al(xc), al(yc)); });
+        check("where misaligned cond" + tag, where(mis(cond), al(x), al(y)), scalar,
+              [&] { return where(mis(condc), al(xc), al(yc)); });
+        if (fp) {
+          check("lerp" + tag, lerp(al(x), al(y), al(w)), vec,
+                [&] { return lerp(al(xc), al(yc), al(wc)); });
+          check("lerp misaligned" + tag, lerp(al(x), al(y), mis(w)), scalar,
+                [&] { return lerp(al(xc), al(yc), mis(wc)); });
+        }
+        const Path copy_vec = n == 0 ? Path::kNone : n >= 2 ? Path::kVector : Path::kContiguous;
+        check("copy to " + std::string(dtype_name(wide)) + tag, al(x).to(wide), copy_vec,
+              [&] { return al(xc).to(wide); });
+        check("copy misaligned" + tag, mis(x).to(wide), scalar, [&] { return mis(xc).to(wide); });
+        check("clone" + tag, al(x).clone(), vec, [&] { return al(xc).clone(); });
+      }
+    }
+  });
 }
 
 TEST_F(CudaOps, IntegerFmodByZeroThrowsLikeCpu) {

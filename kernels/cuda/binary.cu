@@ -3,11 +3,11 @@
 // write bool), so NaN propagation in maximum/minimum, integer wrap and pow's integer rules are
 // the CPU's by construction.
 //
-// Design: one grid-stride launch on the elementwise driver (kernels/cuda/elementwise.h):
-// contiguous operands take the fast path, broadcast inputs (stride 0) and views the strided
-// one. f16/bf16 compute in float and round once. Integer fmod by zero cannot throw on the
-// device: the kernel raises a flag in device memory and the launcher throws ValueError after
-// the launch, with the CPU kernel's message.
+// Design: one grid-stride launch on the elementwise driver (kernels/cuda/elementwise.h): contiguous
+// operands take the fast path (16-byte vector loads/stores when every base is aligned; see the
+// driver), broadcast inputs (stride 0) and views the strided one. f16/bf16 compute in float and
+// round once. Integer fmod by zero cannot throw on the device: the kernel raises a flag in device
+// memory and the launcher throws ValueError after the launch, with the CPU kernel's message.
 #include <type_traits>
 
 #include "kernels/cuda/device_api.h"
@@ -21,13 +21,16 @@ namespace {
 
 // kernels
 
-template <typename Out, typename In, typename F>
+template <typename OutT, typename In, typename F>
 struct BinaryOp {
+  using Out = OutT;
+  using Ins = TypeList<In, In>;
   static constexpr int kOperands = 3;
   F f;
-  __device__ void operator()(char* const* p, int64_t) const {
-    store<Out>(p[0], f(load<In>(p[1]), load<In>(p[2])));
+  __device__ Out apply(In a, In b) const {
+    return static_cast<Out>(f(static_cast<acc_t<In>>(a), static_cast<acc_t<In>>(b)));
   }
+  __device__ void operator()(char* const* p, int64_t) const { apply_pointers(*this, p); }
 };
 
 // Integer fmod: a zero divisor sets *zero_divisor (every writer stores the same 1).

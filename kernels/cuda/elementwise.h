@@ -12,11 +12,28 @@
 // instead of launching millions of blocks. `Op` is a functor struct (no lambdas: nvcc needs no
 // --extended-lambda) with a constant kOperands (the operand count, so the pointer loops unroll)
 // whose operator()(char* const* p, int64_t i) reads and writes the element through the operand
-// pointers p; i is the flat index (random ops draw from it).
+// pointers p; i is the flat index (random, arange, linspace and tri use it).
+//
+// Vector path. An op whose operand types are fixed at compile time (a ValueOp: `using Out`,
+// `using Ins = TypeList<...>` and a value-level `Out apply(Ins...) const`, which its pointer-level
+// operator() also calls through apply_pointers, so there is one computation) runs contiguous
+// loops V = 16 / (largest operand size) elements per thread-iteration (f32: 4, f16/bf16: 8,
+// f64/i64: 2, bool/i8/u8: 16): each operand's V elements move as one Vec<T, V>, a struct aligned
+// to V * sizeof(T), so each load/store is one 16-byte LDG/STG.128 (narrower operands, e.g. the
+// bool output of an f32 compare, get .32/.64), and the V applies run unrolled in registers. The
+// grid strides over chunks of V; the n % V tail elements (fewer than one block's threads) go
+// through the scalar operator() in the same kernel. The host picks the path: vector only when
+// the loop is contiguous, n >= V and every operand's base pointer is aligned to V * sizeof(its
+// type) (a view that starts mid-vector fails this); otherwise the scalar contiguous kernel runs.
+// Both paths call the same apply, so results are bit-identical. Ops needing the flat index or
+// device flags (random, arange, linspace, tri, integer fmod) define only operator().
 #pragma once
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 
+#include "kernels/cuda/elementwise_path.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/dtype.h"
@@ -80,6 +97,101 @@ __global__ void elementwise_kernel(ElementwiseGrid g, int64_t n, Op op) {
   }
 }
 
+// The operand types of a ValueOp's inputs.
+template <typename... Ts>
+struct TypeList {};
+
+// V elements of T moved as one aligned load/store (LDG/STG of V * sizeof(T) bytes).
+template <typename T, int V>
+struct alignas(V * sizeof(T)) Vec {
+  T v[V];
+};
+
+namespace detail {
+template <typename Out, typename... Ins>
+constexpr int vector_width(TypeList<Ins...>) {
+  return static_cast<int>(16 / std::max({sizeof(Out), sizeof(Ins)...}));
+}
+template <typename Out, typename... Ins>
+constexpr std::size_t operand_size(int k, TypeList<Ins...>) {
+  constexpr std::size_t kSizes[] = {sizeof(Out), sizeof(Ins)...};
+  return kSizes[k];
+}
+}  // namespace detail
+
+// An op with compile-time operand types and a value-level apply (see the header comment).
+template <typename Op>
+concept ValueOp = requires {
+  typename Op::Out;
+  typename Op::Ins;
+};
+
+// Elements per thread-iteration of the vector path of a ValueOp.
+template <ValueOp Op>
+inline constexpr int kVectorWidth = detail::vector_width<typename Op::Out>(typename Op::Ins{});
+
+// The pointer-level body of a ValueOp: *p[0] = op.apply(*p[1], *p[2], ...).
+template <typename Op, typename... Ins, std::size_t... K>
+__device__ __forceinline__ void apply_pointers(const Op& op, char* const* p, TypeList<Ins...>,
+                                               std::index_sequence<K...>) {
+  *reinterpret_cast<typename Op::Out*>(p[0]) =
+      op.apply(*reinterpret_cast<const Ins*>(p[K + 1])...);
+}
+template <ValueOp Op>
+__device__ __forceinline__ void apply_pointers(const Op& op, char* const* p) {
+  apply_pointers(op, p, typename Op::Ins{}, std::make_index_sequence<Op::kOperands - 1>{});
+}
+
+namespace detail {
+// The V applies of one chunk, on inputs taken by value: each Vec is copied from global memory
+// whole (one vector load) before the applies, not element by element.
+template <int V, typename Op, typename... InVec>
+__device__ __forceinline__ Vec<typename Op::Out, V> apply_vec(const Op& op, const InVec... in) {
+  Vec<typename Op::Out, V> out;
+  for (int j = 0; j < V; ++j) out.v[j] = op.apply(in.v[j]...);
+  return out;
+}
+// Chunk c: every input's V elements loaded (one vector load each) before the applies.
+template <int V, typename Op, typename... Ins, std::size_t... K>
+__device__ __forceinline__ void apply_chunk(const Op& op, char* const* data, int64_t c,
+                                            TypeList<Ins...>, std::index_sequence<K...>) {
+  using Out = typename Op::Out;
+  reinterpret_cast<Vec<Out, V>*>(data[0])[c] =
+      apply_vec<V>(op, reinterpret_cast<const Vec<Ins, V>*>(data[K + 1])[c]...);
+}
+}  // namespace detail
+
+// Contiguous, aligned operands: grid-stride over chunks of V elements, then the n % V tail.
+template <typename Op>
+__global__ void elementwise_vector_kernel(ElementwiseGrid g, int64_t n, Op op) {
+  constexpr int V = kVectorWidth<Op>, kOps = Op::kOperands;
+  const int64_t chunks = n / V;
+  const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (int64_t c = tid; c < chunks; c += step) {
+    detail::apply_chunk<V>(op, g.data, c, typename Op::Ins{}, std::make_index_sequence<kOps - 1>{});
+  }
+  const int64_t i = chunks * V + tid;  // the tail has fewer than V <= blockDim.x elements
+  if (i < n) {
+    char* p[kOps];
+    for (int k = 0; k < kOps; ++k) p[k] = g.data[k] + i * g.elem_size[k];
+    op(p, i);
+  }
+}
+
+// True when the vector path may run op over L: contiguous, at least one chunk, every operand's
+// base aligned to its Vec.
+template <ValueOp Op>
+bool takes_vector_path(const StridedLoop& L) {
+  constexpr int V = kVectorWidth<Op>;
+  if (!is_contiguous(L) || L.numel() < V) return false;
+  for (int k = 0; k < Op::kOperands; ++k) {
+    const std::size_t bytes = V * detail::operand_size<typename Op::Out>(k, typename Op::Ins{});
+    if (reinterpret_cast<std::uintptr_t>(L.data[k]) % bytes != 0) return false;
+  }
+  return true;
+}
+
 // Runs op over every element of L on the default stream; the launch is checked.
 template <typename Op>
 void run_elementwise(const StridedLoop& L, const Op& op) {
@@ -89,13 +201,26 @@ void run_elementwise(const StridedLoop& L, const Op& op) {
   const int64_t n = L.numel();
   if (n == 0) return;
   const ElementwiseGrid g = make_grid(L);
-  const int64_t blocks =
-      std::min<int64_t>((n + kElementwiseThreads - 1) / kElementwiseThreads, kMaxBlocks);
-  const dim3 grid(static_cast<unsigned>(blocks)), block(kElementwiseThreads);
+  const dim3 block(kElementwiseThreads);
+  auto grid_for = [](int64_t items) {
+    return dim3(static_cast<unsigned>(std::min<int64_t>(
+        (items + kElementwiseThreads - 1) / kElementwiseThreads, kMaxBlocks)));
+  };
+  ElementwisePathCounts& counts = elementwise_path_counts();
+  if constexpr (ValueOp<Op>) {
+    if (takes_vector_path<Op>(L)) {
+      counts.vector.fetch_add(1, std::memory_order_relaxed);
+      EMBER_LAUNCH(elementwise_vector_kernel<Op>, grid_for(n / kVectorWidth<Op>), block, 0,
+                   nullptr, g, n, op);
+      return;
+    }
+  }
   if (is_contiguous(L)) {
-    EMBER_LAUNCH((elementwise_kernel<true, Op>), grid, block, 0, nullptr, g, n, op);
+    counts.contiguous.fetch_add(1, std::memory_order_relaxed);
+    EMBER_LAUNCH((elementwise_kernel<true, Op>), grid_for(n), block, 0, nullptr, g, n, op);
   } else {
-    EMBER_LAUNCH((elementwise_kernel<false, Op>), grid, block, 0, nullptr, g, n, op);
+    counts.strided.fetch_add(1, std::memory_order_relaxed);
+    EMBER_LAUNCH((elementwise_kernel<false, Op>), grid_for(n), block, 0, nullptr, g, n, op);
   }
 }
 

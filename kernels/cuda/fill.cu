@@ -1,14 +1,16 @@
 // CUDA fills, with the values of kernels/cpu/fill.cpp: constant (fill, any strided output),
 // ranges (arange, linspace: contiguous 1-d outputs) and the triangle mask behind tril/triu (tri).
 //
-// Design: all four run on the grid-stride elementwise driver (kernels/cuda/elementwise.h), one
-// thread per element, coalesced on contiguous data. fill converts its double once on the host.
-// arange and linspace compute element i in double exactly as the CPU does (start + i * step;
-// linspace counts up from start in its first half and down from end in its second, so both
-// endpoints are exact) with the products and sums rounded separately (__dmul_rn/__dadd_rn: nvcc
-// would otherwise fuse them into an FMA), then convert through acc_t like the CPU, so the values
-// are bit-identical. tri reads the loop's flat index as (..., row, col) of the uncoalesced
-// [..., rows, cols] loop and keeps or zeroes each element by the sign of col - row - diagonal.
+// Design: all four run on the grid-stride elementwise driver (kernels/cuda/elementwise.h),
+// coalesced on contiguous data; fill stores 16 bytes per thread-iteration on aligned contiguous
+// outputs (the driver's vector path), the others one element per thread-iteration. fill converts
+// its double once on the host. arange and linspace compute element i in double exactly as the CPU
+// does (start + i * step; linspace counts up from start in its first half and down from end in its
+// second, so both endpoints are exact) with the products and sums rounded separately
+// (__dmul_rn/__dadd_rn: nvcc would otherwise fuse them into an FMA), then convert through acc_t
+// like the CPU, so the values are bit-identical. tri reads the loop's flat index as (..., row, col)
+// of the uncoalesced [..., rows, cols] loop and keeps or zeroes each element by the sign of col -
+// row - diagonal.
 #include <type_traits>
 
 #include "kernels/cuda/elementwise.h"
@@ -33,9 +35,12 @@ __device__ __host__ __forceinline__ T from_double(double v) {
 
 template <typename T>
 struct FillOp {
+  using Out = T;
+  using Ins = TypeList<>;
   static constexpr int kOperands = 1;
   T value;
-  __device__ void operator()(char* const* p, int64_t) const { *reinterpret_cast<T*>(p[0]) = value; }
+  __device__ T apply() const { return value; }
+  __device__ void operator()(char* const* p, int64_t) const { apply_pointers(*this, p); }
 };
 
 // start + i * step.

@@ -3,8 +3,9 @@
 // selected as stored bits) and lerp (floating dtypes, f16/bf16 computed in float and rounded
 // once), with the CPU's functors from kernels/functors.h.
 //
-// Design: one grid-stride launch on the elementwise driver (kernels/cuda/elementwise.h):
-// contiguous operands take the fast path, broadcast and strided ones decompose coordinates.
+// Design: one grid-stride launch on the elementwise driver (kernels/cuda/elementwise.h): contiguous
+// operands take the fast path (16-byte vector loads/stores when every base is aligned; see the
+// driver), broadcast and strided ones decompose coordinates.
 #include "kernels/cuda/elementwise.h"
 #include "kernels/functors.h"
 #include "kernels/registry.h"
@@ -16,20 +17,23 @@ namespace {
 
 template <typename T>
 struct WhereOp {
+  using Out = T;
+  using Ins = TypeList<bool, T, T>;
   static constexpr int kOperands = 4;
-  __device__ void operator()(char* const* p, int64_t) const {
-    *reinterpret_cast<T*>(p[0]) =
-        fn::Where{}(*reinterpret_cast<const bool*>(p[1]), *reinterpret_cast<const T*>(p[2]),
-                    *reinterpret_cast<const T*>(p[3]));
-  }
+  __device__ T apply(bool cond, T a, T b) const { return fn::Where{}(cond, a, b); }
+  __device__ void operator()(char* const* p, int64_t) const { apply_pointers(*this, p); }
 };
 
 template <typename T>
 struct LerpOp {
+  using Out = T;
+  using Ins = TypeList<T, T, T>;
   static constexpr int kOperands = 4;
-  __device__ void operator()(char* const* p, int64_t) const {
-    store<T>(p[0], fn::Lerp{}(load<T>(p[1]), load<T>(p[2]), load<T>(p[3])));
+  __device__ T apply(T a, T b, T w) const {
+    return static_cast<T>(fn::Lerp{}(static_cast<acc_t<T>>(a), static_cast<acc_t<T>>(b),
+                                     static_cast<acc_t<T>>(w)));
   }
+  __device__ void operator()(char* const* p, int64_t) const { apply_pointers(*this, p); }
 };
 
 // launchers

@@ -3,10 +3,11 @@
 // CPU's by construction.
 //
 // Design: one grid-stride launch per call on the elementwise driver (kernels/cuda/elementwise.h;
-// contiguous fast path, strided/broadcast loops decompose coordinates). Numerics: the element is
-// widened to acc_t (float for f16/bf16), computed there and rounded once on store, as on the
-// CPU. The launcher checks the operand dtypes, dispatches the dtype on the host and the launch
-// is checked by launch() (errors surface as DeviceError).
+// contiguous aligned loops take its 16-byte vector path, other contiguous ones the scalar fast
+// path, strided/broadcast loops decompose coordinates). Numerics: the element is widened to acc_t
+// (float for f16/bf16), computed there and rounded once on store, as on the CPU. The launcher
+// checks the operand dtypes, dispatches the dtype on the host and the launch is checked by launch()
+// (errors surface as DeviceError).
 #include "kernels/cuda/elementwise.h"
 #include "kernels/functors.h"
 #include "kernels/registry.h"
@@ -16,11 +17,14 @@ namespace {
 
 // kernels
 
-template <typename Out, typename In, typename F>
+template <typename OutT, typename In, typename F>
 struct UnaryOp {
+  using Out = OutT;
+  using Ins = TypeList<In>;
   static constexpr int kOperands = 2;
   F f;
-  __device__ void operator()(char* const* p, int64_t) const { store<Out>(p[0], f(load<In>(p[1]))); }
+  __device__ Out apply(In x) const { return static_cast<Out>(f(static_cast<acc_t<In>>(x))); }
+  __device__ void operator()(char* const* p, int64_t) const { apply_pointers(*this, p); }
 };
 
 // launchers
