@@ -111,4 +111,20 @@ decltype(auto) dispatch_dtype(DType d, F&& f, Missing&& on_missing) {
   return on_missing(d);
 }
 
+// f.operator()<U>() with U the unsigned integer of d's element size: for kernels that only move
+// elements (gather, scatter, index_select), where the dtype does not matter.
+template <typename F>
+decltype(auto) dispatch_size(DType d, F&& f) {
+  switch (element_size(d)) {
+    case 1:
+      return f.template operator()<uint8_t>();
+    case 2:
+      return f.template operator()<uint16_t>();
+    case 4:
+      return f.template operator()<uint32_t>();
+    default:
+      return f.template operator()<uint64_t>();
+  }
+}
+
 }  // namespace ember

@@ -164,20 +164,6 @@ void run_index(const IndexArgs& a, bool one_d, bool writes_indexed, Row&& row) {
   });
 }
 
-// Unsigned carrier of each element size: data movement ignores the dtype.
-template <typename F>
-void dispatch_size(DType dtype, F&& f) {
-  switch (element_size(dtype)) {
-    case 1:
-      return f.template operator()<uint8_t>();
-    case 2:
-      return f.template operator()<uint16_t>();
-    case 4:
-      return f.template operator()<uint32_t>();
-    default:
-      return f.template operator()<uint64_t>();
-  }
-}
 
 // gather (one_d = false) and index_select (one_d = true): out[i] = x[i with i[dim] = index].
 void gather_like(const IndexArgs& a, bool one_d, const char* op) {

@@ -378,20 +378,6 @@ int64_t loop_numel(const IndexArgs& a) {
   return n;
 }
 
-// Unsigned carrier of each element size: data movement ignores the dtype.
-template <typename F>
-void dispatch_size(DType dtype, F&& f) {
-  switch (element_size(dtype)) {
-    case 1:
-      return f.template operator()<uint8_t>();
-    case 2:
-      return f.template operator()<uint16_t>();
-    case 4:
-      return f.template operator()<uint32_t>();
-    default:
-      return f.template operator()<uint64_t>();
-  }
-}
 
 // True when every (outer, k) row of the loop is a contiguous run of the inner dims in x and
 // out, the index is constant along it, and rows start and end on 16-byte boundaries.
