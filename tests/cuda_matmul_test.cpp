@@ -144,21 +144,22 @@ void check_matmul(DType dt, int64_t m, int64_t n, int64_t k, View va, View vb, u
   expect_gemm_match(want, got, abs_product(a, b), k, what);
 }
 
-// GemmArgs of C = alpha A @ B + beta C for 2-d tensors, with their own strides.
+// GemmArgs of C = alpha A @ B + beta C over the last two dims of each tensor, with their own
+// strides (batch dims are the caller's to fill).
 GemmArgs gemm_args(const Tensor& a, const Tensor& b, Tensor& c, double alpha, double beta) {
   GemmArgs g;
-  g.m = a.size(0);
-  g.k = a.size(1);
-  g.n = b.size(1);
+  g.m = a.size(-2);
+  g.k = a.size(-1);
+  g.n = b.size(-1);
   g.a = static_cast<const char*>(a.data_ptr());
-  g.rsa = a.stride(0);
-  g.csa = a.stride(1);
+  g.rsa = a.stride(-2);
+  g.csa = a.stride(-1);
   g.b = static_cast<const char*>(b.data_ptr());
-  g.rsb = b.stride(0);
-  g.csb = b.stride(1);
+  g.rsb = b.stride(-2);
+  g.csb = b.stride(-1);
   g.c = static_cast<char*>(c.data_ptr());
-  g.rsc = c.stride(0);
-  g.csc = c.stride(1);
+  g.rsc = c.stride(-2);
+  g.csc = c.stride(-1);
   g.alpha = alpha;
   g.beta = beta;
   g.dtype = c.dtype();
@@ -356,27 +357,12 @@ TEST_F(CudaMatmul, TensorCoreBatchedAddmmStyle) {
       const Tensor b_cuda = b.to(kCuda).transpose(0, 1);
       const Tensor a_cuda = a.to(kCuda);
       auto args = [](const Tensor& a3, const Tensor& b3, Tensor& c3) {
-        GemmArgs g;
+        GemmArgs g = gemm_args(a3, b3, c3, 0.75, -1.25);
         g.batch_ndim = 1;
         g.batch_sizes[0] = 3;
         g.a_batch_strides[0] = a3.stride(0);
         g.b_batch_strides[0] = b3.stride(0);
         g.c_batch_strides[0] = c3.stride(0);
-        g.m = a3.size(1);
-        g.k = a3.size(2);
-        g.n = b3.size(2);
-        g.a = static_cast<const char*>(a3.data_ptr());
-        g.rsa = a3.stride(1);
-        g.csa = a3.stride(2);
-        g.b = static_cast<const char*>(b3.data_ptr());
-        g.rsb = b3.stride(1);
-        g.csb = b3.stride(2);
-        g.c = static_cast<char*>(c3.data_ptr());
-        g.rsc = c3.stride(1);
-        g.csc = c3.stride(2);
-        g.alpha = 0.75;
-        g.beta = -1.25;
-        g.dtype = c3.dtype();
         return g;
       };
       run_kernel(DeviceType::cpu, args(a, b_view, c_cpu));
